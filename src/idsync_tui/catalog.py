@@ -1,0 +1,118 @@
+"""The destination catalogue: default identifiers, destination types, dropdowns and matchers, in one place.
+
+Everything here is a fact from Segment's public docs (see ../shared/domain.md); the rules, the simulator and the
+UI all read it from here so that no list is written twice.
+"""
+
+from __future__ import annotations
+
+from types import MappingProxyType
+
+DEFAULT_IDENTIFIERS: tuple[str, ...] = (
+    "user_id",
+    "anonymous_id",
+    "email",
+    "ios.id",
+    "ios.idfa",
+    "ios.push_token",
+    "android.id",
+    "android.idfa",
+    "android.push_token",
+    "ga_client_id",
+    "group_id",
+)
+
+# Identity resolution keeps at most this many values per type on a profile (custom identifiers declare theirs).
+DEFAULT_LIMIT = 5
+DEFAULT_IDENTIFIER_LIMITS = MappingProxyType(
+    {key: (1 if key == "user_id" else DEFAULT_LIMIT) for key in DEFAULT_IDENTIFIERS}
+)
+
+# Sent only when a connection's `send_mobile_ids` is on (IDS104, simulator drops them otherwise).
+MOBILE_IDS: frozenset[str] = frozenset({"ios.idfa", "android.idfa"})
+
+FACEBOOK = "facebook_custom_audiences"
+GOOGLE = "google_ads_remarketing_lists"
+ACTIONS = "actions"
+FUNCTION = "function"
+CLASSIC = "classic"
+
+DESTINATION_TYPES: tuple[str, ...] = (FACEBOOK, GOOGLE, ACTIONS, FUNCTION, CLASSIC)
+
+DESTINATION_TYPE_LABELS = MappingProxyType(
+    {
+        FACEBOOK: "Facebook Custom Audiences",
+        GOOGLE: "Google Ads Remarketing Lists",
+        ACTIONS: "Actions destination (Braze, Snap, ...)",
+        FUNCTION: "Destination function",
+        CLASSIC: "Classic destination",
+    }
+)
+
+# List destinations receive rows of identifiers (add / remove), not Identify / Track calls.
+LIST_DESTINATION_TYPES: frozenset[str] = frozenset({FACEBOOK, GOOGLE})
+
+FACEBOOK_KEYS: tuple[str, ...] = (
+    "EXTERN_ID",
+    "EMAIL",
+    "PHONE",
+    "MADID",
+    "FN",
+    "LN",
+    "FI",
+    "GEN",
+    "DOBY",
+    "DOBM",
+    "DOBD",
+    "CT",
+    "ST",
+    "ZIP",
+    "COUNTRY",
+)
+GOOGLE_KEYS: tuple[str, ...] = ("email", "phone", "mobile_advertising_id", "crm_id")
+
+# Destination identifiers offered by a fixed dropdown; other types take free text.
+DROPDOWN_KEYS = MappingProxyType({FACEBOOK: FACEBOOK_KEYS, GOOGLE: GOOGLE_KEYS})
+
+# Facebook: a row must map one of these for the platform to match anyone (IDS204).
+FACEBOOK_MATCH_KEYS: frozenset[str] = frozenset({"EMAIL", "MADID"})
+
+GOOGLE_EXTERNAL_ID_TYPES: tuple[str, ...] = ("email", "mobile_id")
+GOOGLE_MATCHER = MappingProxyType({"email": "email", "mobile_id": "mobile_advertising_id"})
+# Google Ads Remarketing Lists: at most this many rows beyond the matcher (IDS107).
+GOOGLE_MAX_EXTRA_ROWS = 1
+
+# Facebook and Google receive PII normalised and SHA-256 hashed, except these keys, which go as they are.
+UNHASHED_KEYS: frozenset[str] = frozenset({"MADID", "EXTERN_ID", "mobile_advertising_id"})
+HASHING_DESTINATION_TYPES: frozenset[str] = LIST_DESTINATION_TYPES
+
+STRATEGIES: tuple[str, ...] = ("last_added", "first_added", "all")
+DEFAULT_STRATEGY = "last_added"
+ALL_LIMIT = 3  # at most three rows with strategy `all` in one connection (IDS103)
+
+SETUPS: tuple[str, ...] = ("default", "customized")
+
+CONDITION_OPS: tuple[str, ...] = ("=", "!=", ">", ">=", "<", "<=", "in", "not_in", "exists")
+
+STEP_TYPES: tuple[str, ...] = ("filter", "send")
+
+DEFAULT_ENTER_EVENT = "Audience Entered"
+DEFAULT_EXIT_EVENT = "Audience Exited"
+
+# How long after a save a config change reaches new data (domain.md section 3, "Time").
+EFFECTIVE_DELAY_SECONDS = 5 * 60
+
+SPACE_FILE_VERSIONS: tuple[int, ...] = (1,)
+
+
+def is_list_destination(destination_type: str) -> bool:
+    return destination_type in LIST_DESTINATION_TYPES
+
+
+def offered_keys(destination_type: str) -> tuple[str, ...] | None:
+    """The destination identifiers a dropdown offers, or None where the destination takes free text."""
+    return DROPDOWN_KEYS.get(destination_type)
+
+
+def google_matcher(external_id_type: str | None) -> str:
+    return GOOGLE_MATCHER.get(external_id_type or "email", "email")

@@ -1,0 +1,1 @@
+"""The space file: its model, loader, rules, editing document and store. Plain Python, no Textual."""

@@ -1,0 +1,123 @@
+"""Where things are in a space file's text: a map from data paths to 1-based line numbers.
+
+`tomllib` is fast but keeps no positions, so this scans the text once for table headers and key lines, the way a
+TOML reader would, and records the line of every array-of-tables entry and key it sees:
+("audiences", 0, "connections", 1, "identifiers", 0, "strategy") -> 42. Values inside inline tables or
+multi-line arrays map to the line of the key that holds them (`line_of` falls back to the nearest parent).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+
+from idsync_tui.space.model import DataPath
+
+_BARE = r"[A-Za-z0-9_-]+"
+_BASIC = r'"(?:[^"\\]|\\.)*"'
+_LITERAL = r"'[^']*'"
+_KEY_PART = rf"(?:{_BARE}|{_BASIC}|{_LITERAL})"
+_DOTTED = rf"{_KEY_PART}(?:\s*\.\s*{_KEY_PART})*"
+_HEADER = re.compile(rf"^\s*(\[\[?)\s*({_DOTTED})\s*\]\]?\s*(?:#.*)?$")
+_KEY_LINE = re.compile(rf"^\s*({_DOTTED})\s*=(.*)$")
+_PART = re.compile(_KEY_PART)
+
+
+def _split_key(dotted: str) -> list[str]:
+    parts = []
+    for match in _PART.finditer(dotted):
+        token = match.group(0)
+        if token[0] in "\"'":
+            token = token[1:-1]
+        parts.append(token)
+    return parts
+
+
+def _bracket_depth_and_multiline(value: str) -> tuple[int, str | None]:
+    """Net `[`/`{` depth of a value's text (strings and comments skipped), and an unclosed multi-line quote."""
+    depth = 0
+    i = 0
+    n = len(value)
+    while i < n:
+        ch = value[i]
+        if value.startswith('"""', i) or value.startswith("'''", i):
+            quote = value[i : i + 3]
+            end = value.find(quote, i + 3)
+            if end < 0:
+                return depth, quote
+            i = end + 3
+            continue
+        if ch == '"':
+            i += 1
+            while i < n and value[i] != '"':
+                i += 2 if value[i] == "\\" else 1
+            i += 1
+            continue
+        if ch == "'":
+            end = value.find("'", i + 1)
+            i = n if end < 0 else end + 1
+            continue
+        if ch == "#":
+            break
+        if ch in "[{":
+            depth += 1
+        elif ch in "]}":
+            depth -= 1
+        i += 1
+    return depth, None
+
+
+def build_line_index(text: str) -> dict[DataPath, int]:
+    index: dict[DataPath, int] = {}
+    counts: dict[DataPath, int] = {}  # array-of-tables path (with parents' indexes) -> entries seen
+    current: DataPath = ()
+    open_quote: str | None = None  # inside a multi-line string
+    depth = 0  # inside a multi-line array / inline table
+    for lineno, line in enumerate(text.splitlines(), 1):
+        if open_quote is not None:
+            end = line.find(open_quote)
+            if end < 0:
+                continue
+            open_quote = None
+            line = line[end + 3 :]
+            extra, open_quote = _bracket_depth_and_multiline(line)
+            depth += extra
+            continue
+        if depth > 0:
+            extra, open_quote = _bracket_depth_and_multiline(line)
+            depth += extra
+            continue
+        header = _HEADER.match(line)
+        if header is not None:
+            is_array = header.group(1) == "[["
+            names = _split_key(header.group(2))
+            resolved: list[str | int] = []
+            for name in names[:-1]:
+                resolved.append(name)
+                seen = counts.get((*resolved,))
+                if seen:
+                    resolved.append(seen - 1)
+            resolved.append(names[-1])
+            if is_array:
+                parent = tuple(resolved)
+                position = counts.get(parent, 0)
+                counts[parent] = position + 1
+                resolved.append(position)
+            current = tuple(resolved)
+            index.setdefault(current, lineno)
+            continue
+        key_line = _KEY_LINE.match(line)
+        if key_line is not None:
+            index.setdefault((*current, *_split_key(key_line.group(1))), lineno)
+            extra, open_quote = _bracket_depth_and_multiline(key_line.group(2))
+            depth = max(extra, 0)
+    return index
+
+
+def line_of(index: Mapping[DataPath, int], path: DataPath) -> int | None:
+    """The line of `path`, or of its nearest parent that has one."""
+    for end in range(len(path), 0, -1):
+        line = index.get(path[:end])
+        if line is not None:
+            return line
+    return None

@@ -1,0 +1,598 @@
+"""Reads a space file into the immutable model, reporting IDS001-IDS004 with file, line, place and a fix.
+
+The read path is stdlib `tomllib` (about 14x faster than tomlkit); line numbers come from `lines.py`.
+Loading never raises for bad content: it returns every problem it found and the best model it could build,
+so that the app can still open a file with errors. Only a file that cannot be read at all (missing, a folder,
+no permission, too large) raises `SpaceReadError`.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from idsync_tui import catalog
+from idsync_tui.space.lines import build_line_index, line_of
+from idsync_tui.space.model import (
+    Audience,
+    Condition,
+    Connection,
+    CustomIdentifier,
+    DataPath,
+    Destination,
+    IdRow,
+    Journey,
+    Space,
+    Step,
+)
+from idsync_tui.space.problems import Problem
+
+MAX_FILE_BYTES = 64 * 1024 * 1024
+
+SPACE_KEY_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
+CUSTOM_IDENTIFIER_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_.-]*$")
+ENTITY_KEY_PATTERN = re.compile(r"^[^\s\[\]]+$")
+
+
+class SpaceReadError(Exception):
+    """The file cannot be read at all (exit 2 in the CLI). The message says what and what to do."""
+
+
+@dataclass(frozen=True, slots=True)
+class FieldSpec:
+    kind: str  # "str" | "int" | "bool" | "array" | "table" | "tables" | "scalar" | "any"
+    required: bool = False
+    choices: tuple[str, ...] | tuple[int, ...] | None = None
+
+
+_STR, _INT, _BOOL = FieldSpec("str"), FieldSpec("int"), FieldSpec("bool")
+_REQ_STR = FieldSpec("str", required=True)
+
+TOP_FIELDS = {
+    "version": FieldSpec("int", required=True),
+    "space": FieldSpec("table", required=True),
+    "identifiers": FieldSpec("tables"),
+    "destinations": FieldSpec("tables"),
+    "audiences": FieldSpec("tables"),
+    "journeys": FieldSpec("tables"),
+}
+SPACE_FIELDS = {"key": _REQ_STR, "name": _REQ_STR, "profiles": _STR, "include_anonymous": _BOOL}
+IDENTIFIER_FIELDS = {"key": _REQ_STR, "limit": _INT}
+DESTINATION_FIELDS = {
+    "key": _REQ_STR,
+    "type": FieldSpec("str", required=True, choices=catalog.DESTINATION_TYPES),
+    "name": _REQ_STR,
+    "external_id_type": FieldSpec("str", choices=catalog.GOOGLE_EXTERNAL_ID_TYPES),
+}
+CONDITION_FIELDS = {
+    "trait": _REQ_STR,
+    "op": FieldSpec("str", required=True, choices=catalog.CONDITION_OPS),
+    "value": FieldSpec("any"),
+}
+ROW_FIELDS = {
+    "segment": _REQ_STR,
+    "destination": _REQ_STR,
+    "strategy": FieldSpec("str", choices=catalog.STRATEGIES),
+}
+CONNECTION_FIELDS = {
+    "destination": _REQ_STR,
+    "setup": FieldSpec("str", choices=catalog.SETUPS),
+    "send_identify": _BOOL,
+    "send_track": _BOOL,
+    "send_mobile_ids": _BOOL,
+    "enter_event": _STR,
+    "exit_event": _STR,
+    "live": _BOOL,
+    "identifiers": FieldSpec("tables"),
+}
+AUDIENCE_FIELDS = {
+    "key": _REQ_STR,
+    "name": _REQ_STR,
+    "conditions": FieldSpec("tables"),
+    "connections": FieldSpec("tables"),
+}
+JOURNEY_FIELDS = {"key": _REQ_STR, "name": _REQ_STR, "steps": FieldSpec("tables")}
+STEP_FIELDS = {
+    "key": _REQ_STR,
+    "type": FieldSpec("str", required=True, choices=catalog.STEP_TYPES),
+    "conditions": FieldSpec("tables"),
+    "connections": FieldSpec("tables"),
+}
+
+_KIND_WORDS = {
+    "str": "a string",
+    "int": "an integer",
+    "bool": "true or false",
+    "array": "an array",
+    "table": "a table",
+    "tables": "an array of tables ([[...]])",
+}
+
+
+def _type_word(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true/false"
+    if isinstance(value, int):
+        return "an integer"
+    if isinstance(value, float):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, list):
+        return "an array"
+    if isinstance(value, dict):
+        return "a table"
+    return type(value).__name__
+
+
+def _matches(kind: str, value: Any) -> bool:
+    if kind == "any":
+        return True
+    if kind == "str":
+        return isinstance(value, str)
+    if kind == "int":
+        return isinstance(value, int) and not isinstance(value, bool)
+    if kind == "bool":
+        return isinstance(value, bool)
+    if kind == "table":
+        return isinstance(value, dict)
+    if kind == "tables":
+        return isinstance(value, list) and all(isinstance(item, dict) for item in value)
+    if kind == "array":
+        return isinstance(value, list)
+    raise ValueError(kind)
+
+
+def did_you_mean(word: str, choices: tuple[str, ...] | list[str] | Any) -> str:
+    """` Did you mean "x"?` for the nearest choice, or an empty string when nothing is close."""
+    close = difflib.get_close_matches(str(word), [str(c) for c in choices], n=1, cutoff=0.6)
+    return f' Did you mean "{close[0]}"?' if close else ""
+
+
+def _quoted_list(choices: tuple[Any, ...]) -> str:
+    return ", ".join(f'"{c}"' for c in choices)
+
+
+@dataclass
+class LoadResult:
+    """What `load_*` returns: the model (None when the file could not be parsed), problems, the text."""
+
+    space: Space | None
+    problems: list[Problem] = field(default_factory=list)
+    text: str | None = None
+    data: dict[str, Any] | None = None
+
+
+class _Builder:
+    """Turns tomllib's data into the model, collecting every problem instead of stopping at the first."""
+
+    def __init__(self, data: dict[str, Any], text: str, path: str) -> None:
+        self.data = data
+        self.lines = build_line_index(text)
+        self.path = path
+        self.problems: list[Problem] = []
+
+    # -- reporting ---------------------------------------------------------------------------------------
+    def report(self, code: str, message: str, data_path: DataPath, where: str) -> None:
+        self.problems.append(Problem(code, message, where, line_of(self.lines, data_path), None, self.path))
+
+    def line(self, data_path: DataPath) -> int | None:
+        return line_of(self.lines, data_path)
+
+    # -- schema ------------------------------------------------------------------------------------------
+    def check_table(
+        self, table: Mapping[str, Any], fields: Mapping[str, FieldSpec], data_path: DataPath, where: str
+    ) -> dict[str, Any]:
+        """The table's values that are well-typed; reports unknown keys, wrong types, bad choices, missing keys."""
+        good: dict[str, Any] = {}
+        label = where or "the top level"
+        for key, value in table.items():
+            spec = fields.get(key)
+            key_path = (*data_path, key)
+            if spec is None:
+                hint = did_you_mean(key, tuple(fields))
+                known = ", ".join(fields)
+                self.report(
+                    "IDS002",
+                    f'unknown key "{key}" in {label}.{hint or f" Known keys here: {known}."}',
+                    key_path,
+                    where,
+                )
+                continue
+            if not _matches(spec.kind, value):
+                self.report(
+                    "IDS002",
+                    f'"{key}" in {label} must be {_KIND_WORDS[spec.kind]}, not {_type_word(value)}',
+                    key_path,
+                    where,
+                )
+                continue
+            if spec.choices is not None and value not in spec.choices:
+                self.report(
+                    "IDS002",
+                    f'"{key}" = "{value}" in {label} is not one of {_quoted_list(spec.choices)}.'
+                    f"{did_you_mean(value, spec.choices)}",
+                    key_path,
+                    where,
+                )
+                continue
+            good[key] = value
+        for key, spec in fields.items():
+            if spec.required and key not in table:
+                self.report("IDS002", f'{label} is missing the required key "{key}"', data_path, where)
+        return good
+
+    def check_key(
+        self, value: str, pattern: re.Pattern[str], what: str, data_path: DataPath, where: str
+    ) -> None:
+        if value and not pattern.match(value):
+            self.report(
+                "IDS002", f'{what} "{value}" {_PATTERN_HINTS[pattern.pattern]}', (*data_path, "key"), where
+            )
+
+    def duplicates(self, items: list[tuple[str, DataPath, str]], what: str) -> None:
+        seen: dict[str, DataPath] = {}
+        for key, data_path, where in items:
+            if key in seen:
+                first = self.line(seen[key])
+                at = f" (first at line {first})" if first else ""
+                self.report(
+                    "IDS004", f'{what} "{key}" is defined twice{at}; keys must be unique', data_path, where
+                )
+            else:
+                seen[key] = data_path
+
+    def tables(self, good: dict[str, Any], key: str) -> list[tuple[int, dict[str, Any]]]:
+        return list(enumerate(good.get(key, [])))
+
+    # -- building ----------------------------------------------------------------------------------------
+    def build(self) -> Space:
+        top = self.check_table(self.data, TOP_FIELDS, (), "")
+        version = top.get("version")
+        # A missing version is IDS003, not a plain missing key.
+        self.problems = [
+            Problem("IDS003", _VERSION_MISSING, "", 1, None, self.path)
+            if p.code == "IDS002" and p.message.endswith('required key "version"')
+            else p
+            for p in self.problems
+        ]
+        if version is not None and version not in catalog.SPACE_FILE_VERSIONS:
+            self.report(
+                "IDS003",
+                f"version = {version} is not a version this program reads (it reads "
+                f"{', '.join(map(str, catalog.SPACE_FILE_VERSIONS))}); upgrade idsync-tui or fix the number",
+                ("version",),
+                "version",
+            )
+
+        space_table = (
+            self.check_table(top.get("space", {}), SPACE_FIELDS, ("space",), "space")
+            if "space" in top
+            else {}
+        )
+        space_key = space_table.get("key", "")
+        self.check_key(space_key, SPACE_KEY_PATTERN, "space key", ("space",), "space")
+
+        identifiers = tuple(self.build_identifier(i, t) for i, t in self.tables(top, "identifiers"))
+        destinations = tuple(self.build_destination(i, t) for i, t in self.tables(top, "destinations"))
+        audiences = tuple(self.build_audience(i, t) for i, t in self.tables(top, "audiences"))
+        journeys = tuple(self.build_journey(i, t) for i, t in self.tables(top, "journeys"))
+
+        self.duplicates([(x.key, x.path, x.where) for x in identifiers if x.key], "custom identifier")
+        for identifier in identifiers:
+            if identifier.key in catalog.DEFAULT_IDENTIFIERS:
+                self.report(
+                    "IDS004",
+                    f'"{identifier.key}" is a default identifier, built into every space; '
+                    "remove it from [[identifiers]]",
+                    identifier.path,
+                    identifier.where,
+                )
+        self.duplicates([(x.key, x.path, x.where) for x in destinations if x.key], "destination")
+        self.duplicates([(x.key, x.path, x.where) for x in audiences if x.key], "audience")
+        self.duplicates([(x.key, x.path, x.where) for x in journeys if x.key], "journey")
+        for journey in journeys:
+            self.duplicates(
+                [(s.key, s.path, s.where) for s in journey.steps if s.key], f"step of {journey.where}"
+            )
+        owners = [*audiences, *(step for journey in journeys for step in journey.steps)]
+        for owner in owners:
+            self.duplicates(
+                [(c.destination, c.path, c.where) for c in owner.connections if c.destination],
+                f"connection of {owner.where} to destination",
+            )
+
+        return Space(
+            key=space_key,
+            name=space_table.get("name", ""),
+            version=version if isinstance(version, int) else 1,
+            profiles=space_table.get("profiles"),
+            include_anonymous=space_table.get("include_anonymous", False),
+            identifiers=identifiers,
+            destinations=destinations,
+            audiences=audiences,
+            journeys=journeys,
+            file=Path(self.path) if self.path else None,
+            line=self.line(("space",)),
+        )
+
+    def build_identifier(self, index: int, table: dict[str, Any]) -> CustomIdentifier:
+        data_path: DataPath = ("identifiers", index)
+        where = f"identifiers[{table.get('key') or index + 1}]"
+        good = self.check_table(table, IDENTIFIER_FIELDS, data_path, where)
+        key = good.get("key", "")
+        self.check_key(key, CUSTOM_IDENTIFIER_PATTERN, "custom identifier", data_path, where)
+        limit = good.get("limit", catalog.DEFAULT_LIMIT)
+        if limit < 1:
+            self.report(
+                "IDS002", f"limit = {limit} in {where} must be 1 or more", (*data_path, "limit"), where
+            )
+            limit = catalog.DEFAULT_LIMIT
+        return CustomIdentifier(key, limit, data_path, where, self.line(data_path))
+
+    def build_destination(self, index: int, table: dict[str, Any]) -> Destination:
+        data_path: DataPath = ("destinations", index)
+        where = f"destinations[{table.get('key') or index + 1}]"
+        good = self.check_table(table, DESTINATION_FIELDS, data_path, where)
+        key = good.get("key", "")
+        self.check_key(key, ENTITY_KEY_PATTERN, "destination key", data_path, where)
+        kind = good.get("type", table.get("type", ""))
+        external_id_type = good.get("external_id_type")
+        if kind == catalog.GOOGLE and external_id_type is None and "external_id_type" not in table:
+            self.report(
+                "IDS002",
+                f'{where} is a Google Ads Remarketing Lists destination: add external_id_type = "email" '
+                'or "mobile_id"',
+                data_path,
+                where,
+            )
+        elif kind != catalog.GOOGLE and "external_id_type" in table and isinstance(kind, str) and kind:
+            self.report(
+                "IDS002",
+                f"external_id_type in {where} applies only to google_ads_remarketing_lists; remove it",
+                (*data_path, "external_id_type"),
+                where,
+            )
+        return Destination(
+            key,
+            kind if isinstance(kind, str) else "",
+            good.get("name", ""),
+            external_id_type,
+            data_path,
+            where,
+            self.line(data_path),
+        )
+
+    def build_conditions(
+        self, owner: dict[str, Any], data_path: DataPath, where: str
+    ) -> tuple[Condition, ...]:
+        conditions = []
+        for index, table in enumerate(owner.get("conditions", [])):
+            c_path: DataPath = (*data_path, "conditions", index)
+            c_where = f"{where}.conditions[{index + 1}]"
+            good = self.check_table(table, CONDITION_FIELDS, c_path, c_where)
+            op = good.get("op", "")
+            value = good.get("value")
+            if op in ("in", "not_in"):
+                if "value" in good and not isinstance(value, list):
+                    self.report(
+                        "IDS002",
+                        f'op "{op}" in {c_where} needs value to be an array, e.g. ["a", "b"]',
+                        (*c_path, "value"),
+                        c_where,
+                    )
+                    value = [value]
+            elif op == "exists":
+                if "value" in good and not isinstance(value, bool):
+                    self.report(
+                        "IDS002",
+                        f'op "exists" in {c_where} takes no value, or true / false',
+                        (*c_path, "value"),
+                        c_where,
+                    )
+                    value = None
+            elif op and "value" not in good:
+                self.report("IDS002", f'{c_where} is missing the required key "value"', c_path, c_where)
+            elif isinstance(value, list | dict):
+                self.report(
+                    "IDS002",
+                    f'op "{op}" in {c_where} compares with one value, not {_type_word(value)}',
+                    (*c_path, "value"),
+                    c_where,
+                )
+            conditions.append(Condition(good.get("trait", ""), op, value, c_path, c_where, self.line(c_path)))
+        return tuple(conditions)
+
+    def build_connections(
+        self, owner: dict[str, Any], data_path: DataPath, where: str
+    ) -> tuple[Connection, ...]:
+        connections = []
+        for index, table in enumerate(owner.get("connections", [])):
+            c_path: DataPath = (*data_path, "connections", index)
+            c_where = f"{where}.connections[{table.get('destination') or index + 1}]"
+            good = self.check_table(table, CONNECTION_FIELDS, c_path, c_where)
+            rows = []
+            for r_index, row in enumerate(good.get("identifiers", [])):
+                r_path: DataPath = (*c_path, "identifiers", r_index)
+                r_where = f"{c_where}.identifiers[{r_index + 1}]"
+                r_good = self.check_table(row, ROW_FIELDS, r_path, r_where)
+                rows.append(
+                    IdRow(
+                        r_good.get("segment", ""),
+                        r_good.get("destination", ""),
+                        r_good.get("strategy", catalog.DEFAULT_STRATEGY),
+                        r_path,
+                        r_where,
+                        self.line(r_path),
+                    )
+                )
+            connections.append(
+                Connection(
+                    destination=good.get("destination", ""),
+                    setup=good.get("setup", "default"),
+                    send_identify=good.get("send_identify", False),
+                    send_track=good.get("send_track", True),
+                    send_mobile_ids=good.get("send_mobile_ids", False),
+                    enter_event=good.get("enter_event", catalog.DEFAULT_ENTER_EVENT),
+                    exit_event=good.get("exit_event", catalog.DEFAULT_EXIT_EVENT),
+                    live=good.get("live", False),
+                    identifiers=tuple(rows),
+                    path=c_path,
+                    where=c_where,
+                    line=self.line(c_path),
+                )
+            )
+        return tuple(connections)
+
+    def build_audience(self, index: int, table: dict[str, Any]) -> Audience:
+        data_path: DataPath = ("audiences", index)
+        where = f"audiences[{table.get('key') or index + 1}]"
+        good = self.check_table(table, AUDIENCE_FIELDS, data_path, where)
+        key = good.get("key", "")
+        self.check_key(key, ENTITY_KEY_PATTERN, "audience key", data_path, where)
+        return Audience(
+            key,
+            good.get("name", ""),
+            self.build_conditions(good, data_path, where),
+            self.build_connections(good, data_path, where),
+            data_path,
+            where,
+            self.line(data_path),
+        )
+
+    def build_journey(self, index: int, table: dict[str, Any]) -> Journey:
+        data_path: DataPath = ("journeys", index)
+        where = f"journeys[{table.get('key') or index + 1}]"
+        good = self.check_table(table, JOURNEY_FIELDS, data_path, where)
+        key = good.get("key", "")
+        self.check_key(key, ENTITY_KEY_PATTERN, "journey key", data_path, where)
+        steps = []
+        for s_index, step in enumerate(good.get("steps", [])):
+            s_path: DataPath = (*data_path, "steps", s_index)
+            s_where = f"{where}.steps[{step.get('key') or s_index + 1}]"
+            s_good = self.check_table(step, STEP_FIELDS, s_path, s_where)
+            s_type = s_good.get("type", "")
+            if s_type == "filter" and "connections" in s_good:
+                self.report(
+                    "IDS002",
+                    f"{s_where} is a filter step: connections belong on send steps; "
+                    'set type = "send" or move them',
+                    (*s_path, "connections"),
+                    s_where,
+                )
+            if s_type == "send" and "conditions" in s_good:
+                self.report(
+                    "IDS002",
+                    f"{s_where} is a send step: conditions belong on filter steps; "
+                    'add a filter step before it or set type = "filter"',
+                    (*s_path, "conditions"),
+                    s_where,
+                )
+            self.check_key(s_good.get("key", ""), ENTITY_KEY_PATTERN, "step key", s_path, s_where)
+            steps.append(
+                Step(
+                    s_good.get("key", ""),
+                    s_type,
+                    self.build_conditions(s_good, s_path, s_where),
+                    self.build_connections(s_good, s_path, s_where),
+                    s_path,
+                    s_where,
+                    self.line(s_path),
+                )
+            )
+        return Journey(key, good.get("name", ""), tuple(steps), data_path, where, self.line(data_path))
+
+
+_VERSION_MISSING = 'the file has no "version"; add version = 1 as its first line'
+_PATTERN_HINTS = {
+    SPACE_KEY_PATTERN.pattern: "must be lower-case letters, digits, - and _, starting with a letter or digit",
+    CUSTOM_IDENTIFIER_PATTERN.pattern: 'must be lower-case letters, digits, _, - and ., e.g. "crm_id"',
+    ENTITY_KEY_PATTERN.pattern: "must not be empty or contain spaces or brackets",
+}
+
+_TOML_POSITION = re.compile(r"\(at line (\d+), column (\d+)\)")
+
+
+def parse_text(text: str, path: str = "") -> LoadResult:
+    """Loads a space file's text. Never raises for bad content."""
+    if not text.strip():
+        problem = Problem(
+            "IDS003",
+            "the file is empty; a space file starts with version = 1 and a [space] table "
+            "(see sample_spaces/acme.toml)",
+            "",
+            1,
+            None,
+            path,
+        )
+        return LoadResult(None, [problem], text, None)
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        message = str(error)
+        match = _TOML_POSITION.search(message)
+        line = int(match.group(1)) if match else None
+        column = int(match.group(2)) if match else None
+        reason = _TOML_POSITION.sub("", message).strip()
+        problem = Problem(
+            "IDS001",
+            f"not valid TOML: {reason} (line {line}, column {column}); fix the syntax there",
+            "",
+            line,
+            column,
+            path,
+        )
+        return LoadResult(None, [problem], text, None)
+    builder = _Builder(data, text, path)
+    space = builder.build()
+    return LoadResult(space, builder.problems, text, data)
+
+
+def read_bytes(path: Path) -> bytes:
+    """The file's bytes, or `SpaceReadError` saying why it cannot be read."""
+    try:
+        if path.is_dir():
+            raise SpaceReadError(f"{path}: is a folder, not a space file; give the path of a .toml file")
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise SpaceReadError(
+                f"{path}: {size / 1024 / 1024:.0f} MiB is larger than the {MAX_FILE_BYTES // 1024 // 1024} MiB "
+                "a space file may be; is this the right file?"
+            )
+        return path.read_bytes()
+    except FileNotFoundError:
+        raise SpaceReadError(f"{path}: no such file; check the path") from None
+    except PermissionError:
+        raise SpaceReadError(f"{path}: permission denied; check the file's permissions") from None
+    except OSError as error:
+        raise SpaceReadError(f"{path}: cannot be read: {error.strerror or error}") from None
+
+
+def _utf8_problem(raw: bytes, error: UnicodeDecodeError, path: str) -> Problem:
+    before = raw[: error.start]
+    line = before.count(b"\n") + 1
+    column = error.start - (before.rfind(b"\n") + 1) + 1
+    return Problem(
+        "IDS001",
+        f"the file is not UTF-8 (byte 0x{raw[error.start]:02x} at line {line}, column {column}); save it as UTF-8",
+        "",
+        line,
+        column,
+        path,
+    )
+
+
+def load_space(path: str | Path) -> LoadResult:
+    """Reads and loads a space file. Raises `SpaceReadError` only when the file cannot be read at all."""
+    raw = read_bytes(Path(path))
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        return LoadResult(None, [_utf8_problem(raw, error, str(path))], None, None)
+    # CRLF stays as it is: tomllib accepts it and the store writes it back unchanged.
+    return parse_text(text, str(path))

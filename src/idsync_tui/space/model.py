@@ -1,0 +1,205 @@
+"""The space model: plain, immutable dataclasses that the loader builds and the rules and simulator read.
+
+Each object carries `path` (where it sits in the file's data: ("audiences", 0, "connections", 1)), `where`
+(the same place in words a person reads: `audiences[high_value].connections[fb]`) and `line` (1-based, or None
+when the object was not found in the text, e.g. after an edit).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from idsync_tui import catalog
+
+DataPath = tuple[str | int, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class IdRow:
+    """One ID Sync row: Segment identifier -> destination identifier, with a strategy."""
+
+    segment: str
+    destination: str
+    strategy: str = catalog.DEFAULT_STRATEGY
+    path: DataPath = ()
+    where: str = ""
+    line: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Connection:
+    """Event settings of one audience -> destination (or journey send step -> destination) connection."""
+
+    destination: str
+    setup: str = "default"
+    send_identify: bool = False
+    send_track: bool = True
+    send_mobile_ids: bool = False
+    enter_event: str = catalog.DEFAULT_ENTER_EVENT
+    exit_event: str = catalog.DEFAULT_EXIT_EVENT
+    live: bool = False
+    identifiers: tuple[IdRow, ...] = ()
+    path: DataPath = ()
+    where: str = ""
+    line: int | None = None
+
+    @property
+    def customized(self) -> bool:
+        return self.setup == "customized"
+
+
+@dataclass(frozen=True, slots=True)
+class Condition:
+    trait: str
+    op: str
+    value: Any = None
+    path: DataPath = ()
+    where: str = ""
+    line: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Audience:
+    key: str
+    name: str
+    conditions: tuple[Condition, ...] = ()
+    connections: tuple[Connection, ...] = ()
+    path: DataPath = ()
+    where: str = ""
+    line: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    key: str
+    type: str
+    conditions: tuple[Condition, ...] = ()
+    connections: tuple[Connection, ...] = ()
+    path: DataPath = ()
+    where: str = ""
+    line: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Journey:
+    key: str
+    name: str
+    steps: tuple[Step, ...] = ()
+    path: DataPath = ()
+    where: str = ""
+    line: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Destination:
+    key: str
+    type: str
+    name: str
+    external_id_type: str | None = None
+    path: DataPath = ()
+    where: str = ""
+    line: int | None = None
+
+    @property
+    def is_list(self) -> bool:
+        return catalog.is_list_destination(self.type)
+
+
+@dataclass(frozen=True, slots=True)
+class CustomIdentifier:
+    key: str
+    limit: int = catalog.DEFAULT_LIMIT
+    path: DataPath = ()
+    where: str = ""
+    line: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ConnectionRef:
+    """A connection with its owner: an audience, or a journey's send step."""
+
+    connection: Connection
+    audience: Audience | None = None
+    journey: Journey | None = None
+    step: Step | None = None
+
+    @property
+    def kind(self) -> str:
+        """`audience` or `journey_step`: the `computation_class` Segment sends."""
+        return "audience" if self.audience is not None else "journey_step"
+
+    @property
+    def computation_key(self) -> str:
+        if self.audience is not None:
+            return self.audience.key
+        assert self.journey is not None and self.step is not None
+        return f"j_o_{self.journey.key}__{self.step.key}"
+
+
+@dataclass(frozen=True, slots=True)
+class Space:
+    key: str
+    name: str
+    version: int = 1
+    profiles: str | None = None
+    include_anonymous: bool = False
+    identifiers: tuple[CustomIdentifier, ...] = ()
+    destinations: tuple[Destination, ...] = ()
+    audiences: tuple[Audience, ...] = ()
+    journeys: tuple[Journey, ...] = ()
+    file: Path | None = None
+    line: int | None = None
+    # Derived look-ups, filled in __post_init__; not part of equality.
+    _destinations_by_key: dict[str, Destination] = field(default_factory=dict, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        by_key = self._destinations_by_key
+        for destination in self.destinations:
+            by_key.setdefault(destination.key, destination)
+
+    def destination(self, key: str) -> Destination | None:
+        return self._destinations_by_key.get(key)
+
+    def audience(self, key: str) -> Audience | None:
+        return next((a for a in self.audiences if a.key == key), None)
+
+    def journey(self, key: str) -> Journey | None:
+        return next((j for j in self.journeys if j.key == key), None)
+
+    @property
+    def custom_identifier_keys(self) -> frozenset[str]:
+        return frozenset(identifier.key for identifier in self.identifiers)
+
+    def identifier_limits(self) -> dict[str, int]:
+        """Values kept per identifier type on a profile: defaults, then the declared custom identifiers."""
+        limits = dict(catalog.DEFAULT_IDENTIFIER_LIMITS)
+        for identifier in self.identifiers:
+            limits.setdefault(identifier.key, identifier.limit)
+        return limits
+
+    def known_identifiers(self) -> tuple[str, ...]:
+        """Default identifiers, then declared custom ones, in file order: what a row may map."""
+        custom = tuple(i.key for i in self.identifiers if i.key not in catalog.DEFAULT_IDENTIFIERS)
+        return catalog.DEFAULT_IDENTIFIERS + custom
+
+    def profiles_path(self) -> Path | None:
+        """The sample-profiles file, resolved against the space file's folder (paths are relative to it)."""
+        if not self.profiles:
+            return None
+        candidate = Path(self.profiles)
+        if not candidate.is_absolute() and self.file is not None:
+            candidate = self.file.parent / candidate
+        return candidate
+
+    def connections(self) -> Iterator[ConnectionRef]:
+        """Every connection in the space, audiences first, then journey send steps, in file order."""
+        for audience in self.audiences:
+            for connection in audience.connections:
+                yield ConnectionRef(connection, audience=audience)
+        for journey in self.journeys:
+            for step in journey.steps:
+                for connection in step.connections:
+                    yield ConnectionRef(connection, journey=journey, step=step)
