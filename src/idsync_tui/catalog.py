@@ -116,3 +116,23 @@ def offered_keys(destination_type: str) -> tuple[str, ...] | None:
 
 def google_matcher(external_id_type: str | None) -> str:
     return GOOGLE_MATCHER.get(external_id_type or "email", "email")
+
+
+# The dropdown entry a Segment identifier most naturally maps to, offered first when a row is added.
+DROPDOWN_SUGGESTIONS = MappingProxyType(
+    {
+        FACEBOOK: MappingProxyType(
+            {"email": "EMAIL", "phone": "PHONE", "ios.idfa": "MADID", "android.idfa": "MADID", "user_id": "EXTERN_ID"}
+        ),
+        GOOGLE: MappingProxyType(
+            {
+                "email": "email",
+                "phone": "phone",
+                "ios.idfa": "mobile_advertising_id",
+                "android.idfa": "mobile_advertising_id",
+                "user_id": "crm_id",
+                "crm_id": "crm_id",
+            }
+        ),
+    }
+)

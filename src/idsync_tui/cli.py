@@ -1,0 +1,180 @@
+"""The command line: `idsync-tui [SPACE]` opens the app; `validate` and `simulate` run headless.
+
+Textual is imported only when the app opens, so `validate` and `simulate` start in tens of milliseconds and a file
+that cannot be parsed is reported before the TUI takes over the terminal (never lost behind an alternate screen).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import sys
+from pathlib import Path
+from typing import TextIO
+
+from idsync_tui import __version__
+
+SUBCOMMANDS = ("validate", "simulate")
+DEMO_FILES = ("acme.toml", "acme.profiles.jsonl")
+
+
+class UsageError(Exception):
+    """Bad command-line use: exit 2 with the message."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # argparse would exit 2 itself; keep control (and the stream) here
+        raise UsageError(f"{self.prog}: {message}\n{self.format_usage().strip()}")
+
+
+def _app_parser() -> _Parser:
+    parser = _Parser(
+        prog="idsync-tui",
+        description="Design, check and demo Segment Engage ID Sync configurations. "
+        "Commands: `idsync-tui validate SPACE...`, `idsync-tui simulate SPACE` (see `idsync-tui validate -h`).",
+    )
+    parser.add_argument("space", nargs="?", help="space file to open (default: a working copy of the demo space)")
+    parser.add_argument("--theme", help="theme name (see the command palette, ctrl+p, for the list)")
+    parser.add_argument(
+        "--fresh-demo", action="store_true", help="replace the demo working copy with the bundled demo first"
+    )
+    parser.add_argument("--version", action="version", version=f"idsync-tui {__version__}")
+    return parser
+
+
+def _validate_parser() -> _Parser:
+    parser = _Parser(prog="idsync-tui validate", description="Check space files against every ID Sync rule.")
+    parser.add_argument("spaces", nargs="+", metavar="SPACE", help="space files to check")
+    parser.add_argument("--format", choices=("text", "json"), default="text")
+    parser.add_argument("--strict", action="store_true", help="warnings fail the check too (exit 1)")
+    return parser
+
+
+def _simulate_parser() -> _Parser:
+    parser = _Parser(prog="idsync-tui simulate", description="Print the sync events the space would send.")
+    parser.add_argument("space", metavar="SPACE")
+    parser.add_argument("--profiles", help="sample profiles (JSON Lines); default: the space's [space].profiles")
+    target = parser.add_mutually_exclusive_group()
+    target.add_argument("--audience", metavar="KEY", help="only this audience")
+    target.add_argument("--journey", metavar="KEY", help="only this journey")
+    parser.add_argument("--format", choices=("jsonl", "text"), default="jsonl")
+    parser.add_argument("--timeline", action="store_true", help="apply the profiles file's change lines after the first sync")
+    return parser
+
+
+def main(argv: list[str] | None = None, out: TextIO | None = None, err: TextIO | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    out = out or sys.stdout
+    err = err or sys.stderr
+    try:
+        if argv and argv[0] == "validate":
+            return run_validate(_validate_parser().parse_args(argv[1:]), out, err)
+        if argv and argv[0] == "simulate":
+            from idsync_tui.simulator.command import run_simulate
+
+            return run_simulate(_simulate_parser().parse_args(argv[1:]), out, err)
+        return run_app(_app_parser().parse_args(argv), err)
+    except UsageError as error:
+        print(error, file=err)
+        return 2
+    except SystemExit as done:  # --help / --version
+        return done.code if isinstance(done.code, int) else 0
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:  # `idsync-tui simulate ... | head`
+        sys.stdout = None  # type: ignore[assignment]  # keep Python from complaining again at exit
+        return 0
+
+
+def run_validate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from idsync_tui.rules import validate
+    from idsync_tui.space.loader import SpaceReadError, load_space
+    from idsync_tui.space.problems import count, sort_key
+
+    files: list[dict[str, object]] = []
+    errors = warnings = 0
+    unreadable = False
+    for path in args.spaces:
+        try:
+            problems = sorted(validate(load_space(path)), key=sort_key)
+        except SpaceReadError as error:
+            unreadable = True
+            files.append({"path": path, "error": str(error), "problems": []})
+            if args.format == "text":
+                print(f"idsync-tui: {error}", file=err)
+            continue
+        file_errors, file_warnings = count(problems)
+        errors += file_errors
+        warnings += file_warnings
+        files.append({"path": path, "problems": [p.as_dict() for p in problems]})
+        if args.format == "text":
+            for problem in problems:
+                print(problem.as_text(), file=out)
+    if args.format == "json":
+        json.dump({"files": files, "errors": errors, "warnings": warnings}, out, indent=None)
+        out.write("\n")
+    else:
+        checked = len(files)
+        print(
+            f"{checked} file{'s' * (checked != 1)} checked: {errors} error{'s' * (errors != 1)}, "
+            f"{warnings} warning{'s' * (warnings != 1)}" + (", some files could not be read" if unreadable else ""),
+            file=out,
+        )
+    if unreadable:
+        return 2
+    if errors or (args.strict and warnings):
+        return 1
+    return 0
+
+
+def data_dir() -> Path:
+    """Where the demo's working copy lives: $IDSYNC_TUI_DATA_DIR, else $XDG_DATA_HOME/idsync-tui."""
+    override = os.environ.get("IDSYNC_TUI_DATA_DIR")
+    if override:
+        return Path(override)
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "idsync-tui"
+
+
+def bundled_demo_dir() -> Path:
+    return Path(__file__).resolve().parent / "demo"
+
+
+def demo_working_copy(fresh: bool = False) -> Path:
+    """The demo space as a working copy the app may save to; the packaged file itself is never modified."""
+    target = data_dir() / "demo"
+    target.mkdir(parents=True, exist_ok=True)
+    for name in DEMO_FILES:
+        if fresh or not (target / name).exists():
+            shutil.copyfile(bundled_demo_dir() / name, target / name)
+    return target / DEMO_FILES[0]
+
+
+def run_app(args: argparse.Namespace, err: TextIO) -> int:
+    from idsync_tui.space.loader import SpaceReadError, load_space
+
+    demo = args.space is None
+    try:
+        path = demo_working_copy(args.fresh_demo) if demo else Path(args.space)
+    except OSError as error:
+        print(f"idsync-tui: cannot prepare the demo working copy in {data_dir()}: {error}", file=err)
+        print("Set IDSYNC_TUI_DATA_DIR to a folder you can write to, or open a space file: idsync-tui SPACE", file=err)
+        return 2
+    try:
+        result = load_space(path)
+    except SpaceReadError as error:
+        print(f"idsync-tui: {error}", file=err)
+        return 2
+    if result.space is None:  # cannot be parsed: say where and what to do, before any screen is drawn
+        for problem in result.problems:
+            print(problem.as_text(), file=err)
+        print(f"Fix the file, then run: idsync-tui {path}   (or check it with: idsync-tui validate {path})", file=err)
+        return 2
+    if not sys.stdout.isatty() and not os.environ.get("IDSYNC_TUI_ALLOW_NO_TTY"):
+        print("idsync-tui: the app needs a terminal; for scripts use `idsync-tui validate` / `simulate`", file=err)
+        return 2
+    from idsync_tui.app import run
+
+    return run(path, theme=args.theme, demo=demo)
