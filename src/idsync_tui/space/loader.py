@@ -179,7 +179,9 @@ class _Builder:
 
     # -- reporting ---------------------------------------------------------------------------------------
     def report(self, code: str, message: str, data_path: DataPath, where: str) -> None:
-        self.problems.append(Problem(code, message, where, line_of(self.lines, data_path), None, self.path))
+        # The top level has no line of its own: its problems (a missing [space]) are reported at line 1.
+        line = line_of(self.lines, data_path) if data_path else 1
+        self.problems.append(Problem(code, message, where, line, None, self.path))
 
     def line(self, data_path: DataPath) -> int | None:
         return line_of(self.lines, data_path)
