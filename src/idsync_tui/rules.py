@@ -252,11 +252,11 @@ def rows_ignored(space: Space, ref: ConnectionRef) -> Iterator[Problem]:
     if connection.customized or not connection.identifiers:
         return
     count = len(connection.identifiers)
-    rows = "1 identifier row is" if count == 1 else f"{count} identifier rows are"
+    rows, them = ("1 identifier row is", "it") if count == 1 else (f"{count} identifier rows are", "them")
     yield _problem(
         space,
         "IDS201",
-        f'{rows} kept but not used while setup = "default"; set setup = "customized" to use them, or remove them',
+        f'{rows} kept but not used while setup = "default"; set setup = "customized" to use {them}, or remove {them}',
         connection.where,
         connection.line,
     )
