@@ -1,0 +1,107 @@
+"""`idsync-tui simulate`: loads and checks the space, streams the profiles through the simulator, prints events.
+
+Exit codes (spec): 0 ran, 1 the space has errors, 2 usage / unreadable. Events go to `out`; bad profile lines go to
+`err` as `PROFILES:LINE: message` and the run goes on. Notices (a member with nothing to send, ignored change
+lines) are part of the readable log in `--format text` and go to `err` as `note: ...` with `--format jsonl`, so
+that stdout stays pure JSON Lines.
+"""
+
+from __future__ import annotations
+
+import argparse
+from datetime import timedelta
+from pathlib import Path
+from typing import TextIO
+
+from idsync_tui import catalog
+from idsync_tui.simulator.engine import Notice
+from idsync_tui.simulator.profiles import BadLine, read_profiles, scan_times
+from idsync_tui.simulator.render import event_json, event_text, notice_text
+from idsync_tui.simulator.timeline import ConfigVersion, Simulation
+from idsync_tui.space.loader import LoadResult, SpaceReadError, load_space
+from idsync_tui.space.problems import Problem
+
+
+def _problems(result: LoadResult) -> list[Problem]:
+    try:
+        from idsync_tui.rules import validate
+    except ImportError:  # the rules module is optional for the simulator: the loader's problems still block
+        return list(result.problems)
+    return list(validate(result))
+
+
+def _keys(kind: str, keys: list[str]) -> str:
+    return f"the space's {kind} are: {', '.join(keys)}" if keys else f"the space has no {kind}"
+
+
+def run_simulate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    try:
+        result = load_space(args.space)
+    except SpaceReadError as error:
+        print(f"idsync-tui simulate: {error}", file=err)
+        return 2
+    errors = [p for p in _problems(result) if p.is_error]
+    if errors or result.space is None:
+        for problem in errors:
+            print(problem.as_text(), file=err)
+        print(
+            f"{args.space}: {len(errors)} error(s); fix them (idsync-tui validate {args.space}) to simulate", file=err
+        )
+        return 1
+    space = result.space
+    audience = getattr(args, "audience", None)
+    journey = getattr(args, "journey", None)
+    if audience is not None and space.audience(audience) is None:
+        print(
+            f'idsync-tui simulate: no audience "{audience}"; {_keys("audiences", [a.key for a in space.audiences])}',
+            file=err,
+        )
+        return 2
+    if journey is not None and space.journey(journey) is None:
+        print(
+            f'idsync-tui simulate: no journey "{journey}"; {_keys("journeys", [j.key for j in space.journeys])}',
+            file=err,
+        )
+        return 2
+    profiles = Path(args.profiles) if getattr(args, "profiles", None) else space.profiles_path()
+    if profiles is None:
+        print(
+            f"idsync-tui simulate: {args.space} names no sample profiles; pass --profiles FILE or set "
+            'profiles = "FILE.jsonl" in its [space] table',
+            file=err,
+        )
+        return 2
+    if not profiles.is_file():
+        what = "is a folder" if profiles.is_dir() else "does not exist"
+        print(
+            f"idsync-tui simulate: profiles file {profiles} {what}; check the path (--profiles or [space].profiles)",
+            file=err,
+        )
+        return 2
+    try:
+        scan = scan_times(profiles)
+    except OSError as error:
+        print(f"idsync-tui simulate: profiles file {profiles} cannot be read: {error.strerror or error}", file=err)
+        return 2
+    timeline = bool(getattr(args, "timeline", False))
+    start = scan.first_sync()
+    # From the command line there is one config, saved early enough to be effective at the first sync.
+    history = [ConfigVersion(1, start - timedelta(seconds=catalog.EFFECTIVE_DELAY_SECONDS), space)]
+    simulation = Simulation(
+        history, start, timeline=timeline, audience=audience, journey=journey, keep=scan.changed_profiles
+    )
+    text = getattr(args, "format", "jsonl") == "text"
+    render = event_text if text else event_json
+    write = out.write
+    for output in simulation.run(read_profiles(profiles, space.identifier_limits())):
+        if type(output) is dict:
+            write(render(output))
+            write("\n")
+        elif isinstance(output, BadLine):
+            print(f"{profiles}:{output.line}: {output.message}", file=err)
+        elif isinstance(output, Notice):
+            if text:
+                write(notice_text(output) + "\n")
+            else:
+                print("note:" + notice_text(output).removeprefix("  "), file=err)
+    return 0

@@ -1,0 +1,364 @@
+"""The sync engine: a pure function of (connection plan, profile, context) -> events.
+
+A `ConnectionPlan` is everything one connection's settings decide, worked out once per config version (which rows,
+strategies, destination keys, placement, hashing), so that the per-profile work is a few dictionary look-ups.
+`connection_events` turns one profile into the events (plain dicts in the spec's record shape, `seq` = 0 until the
+runner numbers them) or a `Notice` when the rules leave nothing to send. Semantics: ../shared/domain.md section 3.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from itertools import product
+from typing import Any
+
+from idsync_tui import catalog
+from idsync_tui.simulator.profiles import Profile
+from idsync_tui.space.model import Connection, Space
+
+ENTER, EXIT = "enter", "exit"
+
+# One identifier value in an event: (Segment type, destination key, value as sent).
+Sent = tuple[str, str, str]
+
+# Default setup on a list destination: the identifiers Segment's docs say each accepts, and the column each goes
+# to (Facebook Custom Audiences: email and mobile device IDs; Google: the list's matcher). Other default identifiers
+# have no column in a list and are not sent.
+DEFAULT_LIST_COLUMNS: dict[str, dict[str, str]] = {
+    catalog.FACEBOOK: {"email": "EMAIL", "ios.idfa": "MADID", "android.idfa": "MADID"},
+    "google:email": {"email": "email"},
+    "google:mobile_id": {"ios.idfa": "mobile_advertising_id", "android.idfa": "mobile_advertising_id"},
+}
+
+_NOT_DEFAULT = "custom identifier, never sent under default setup"
+_NON_DIGITS = re.compile(r"[^0-9]")
+
+
+def _sha256(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def hash_email(value: str) -> str:
+    return _sha256(value.strip().lower())
+
+
+def hash_phone(value: str) -> str:
+    return _sha256(_NON_DIGITS.sub("", value))
+
+
+def hash_text(value: str) -> str:
+    return _sha256(value.strip().lower())
+
+
+def _encoder(destination_type: str, segment: str, key: str) -> tuple[Callable[[str], str] | None, str | None]:
+    """How a value goes to this destination key: (None, None) raw, else (hash function, the note saying so)."""
+    label = catalog.DESTINATION_TYPE_LABELS.get(destination_type, destination_type)
+    if destination_type not in catalog.HASHING_DESTINATION_TYPES:
+        return None, None
+    if key in catalog.UNHASHED_KEYS:
+        return None, f"{key}: sent unhashed ({label} takes {key} as it is)"
+    if key.lower() == "email":
+        return hash_email, f"{key}: {segment} trimmed and lower-cased, then SHA-256 hashed for {label}"
+    if key.lower() == "phone":
+        return hash_phone, f"{key}: {segment} reduced to its digits, then SHA-256 hashed for {label}"
+    return hash_text, f"{key}: {segment} trimmed and lower-cased, then SHA-256 hashed for {label}"
+
+
+@dataclass(frozen=True, slots=True)
+class RowPlan:
+    """One identifier the connection sends: Segment type -> destination key, strategy, encoding."""
+
+    segment: str
+    key: str
+    strategy: str = catalog.DEFAULT_STRATEGY
+    encode: Callable[[str], str] | None = None
+    hash_note: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Notice:
+    """Something the log shows that is not an event: a profile that sends nothing, a dropped change, ..."""
+
+    at: str
+    profile: str
+    message: str
+    source: dict[str, str] | None = None
+    destination: str | None = None
+    line: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SyncContext:
+    """What the engine needs besides the plan and the profile: when, under which config, and why (a note)."""
+
+    at: str
+    config_version: int = 1
+    reason: str | None = None
+
+
+@dataclass(slots=True)
+class ConnectionPlan:
+    """One connection's settings, worked out once: calls, rows, placement, hashing, notes."""
+
+    source: dict[str, str]
+    unit_kind: str  # "audience" | "journey"
+    destination: str
+    destination_type: str
+    is_list: bool
+    calls: tuple[str, ...]
+    flag: str  # computation key: the trait / property set to true (enter) or false (exit)
+    personas: dict[str, str]
+    enter_event: str
+    exit_event: str
+    customized: bool
+    rows: tuple[RowPlan, ...] = ()
+    default_rows: dict[str, RowPlan] = field(default_factory=dict)
+    setup_notes: tuple[str, ...] = ()
+    unsent_types: frozenset[str] = frozenset()  # types on a profile this connection never sends, with why
+    unsent_reason: dict[str, str] = field(default_factory=dict)
+    reads: frozenset[str] = frozenset()
+    limits: dict[str, int] = field(default_factory=dict)
+
+
+def build_plan(
+    space: Space, connection: Connection, source: dict[str, str], flag: str, computation_class: str
+) -> ConnectionPlan:
+    destination = space.destination(connection.destination)
+    kind = destination.type if destination is not None else catalog.ACTIONS
+    is_list = catalog.is_list_destination(kind)
+    if is_list:
+        calls: tuple[str, ...] = ("list",)
+    else:
+        calls = tuple(c for c, on in (("identify", connection.send_identify), ("track", connection.send_track)) if on)
+    mobile_on = connection.send_mobile_ids
+    unsent: dict[str, str] = {}
+    rows: list[RowPlan] = []
+    default_rows: dict[str, RowPlan] = {}
+    notes: list[str] = []
+    if connection.customized and connection.identifiers:
+        notes.append("customized setup: ID Sync rows decide what is sent")
+        for row in connection.identifiers:
+            if row.segment in catalog.MOBILE_IDS and not mobile_on:
+                unsent[row.segment] = "dropped, send_mobile_ids is off"
+                continue
+            encode, hash_note = _encoder(kind, row.segment, row.destination) if is_list else (None, None)
+            rows.append(RowPlan(row.segment, row.destination, row.strategy, encode, hash_note))
+        reads = frozenset(row.segment for row in connection.identifiers)
+    else:
+        if connection.customized:
+            notes.append("customized setup with no rows: the default identifiers are synced")
+        else:
+            notes.append("default setup: one event per value of each default identifier")
+        if is_list:
+            columns_key = kind if kind == catalog.FACEBOOK else f"google:{destination.external_id_type or 'email'}"
+            columns = DEFAULT_LIST_COLUMNS.get(columns_key, {})
+        else:
+            columns = {t: t for t in catalog.DEFAULT_IDENTIFIERS}
+        label = catalog.DESTINATION_TYPE_LABELS.get(kind, kind)
+        for segment in catalog.DEFAULT_IDENTIFIERS:
+            if segment in catalog.MOBILE_IDS and not mobile_on:
+                unsent[segment] = "dropped, send_mobile_ids is off"
+            elif segment == "anonymous_id" and not space.include_anonymous:
+                unsent[segment] = "not sent, the space's include_anonymous is off"
+            elif segment not in columns:
+                unsent[segment] = f"not sent, {label} has no column for it under default setup"
+            else:
+                key = columns[segment]
+                encode, hash_note = _encoder(kind, segment, key) if is_list else (None, None)
+                default_rows[segment] = RowPlan(segment, key, "all", encode, hash_note)
+        reads = frozenset(catalog.DEFAULT_IDENTIFIERS)
+    return ConnectionPlan(
+        source=source,
+        unit_kind=source["kind"],
+        destination=connection.destination,
+        destination_type=kind,
+        is_list=is_list,
+        calls=calls,
+        flag=flag,
+        personas={"computation_class": computation_class, "computation_key": flag, "space_id": space.key},
+        enter_event=connection.enter_event,
+        exit_event=connection.exit_event,
+        customized=bool(rows) or (connection.customized and bool(connection.identifiers)),
+        rows=tuple(rows),
+        default_rows=default_rows,
+        setup_notes=tuple(notes),
+        unsent_types=frozenset(unsent),
+        unsent_reason=unsent,
+        reads=reads,
+        limits=space.identifier_limits(),
+    )
+
+
+def _count(n: int, word: str) -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
+def _profile_notes(plan: ConnectionPlan, profile: Profile, notes: list[str]) -> None:
+    """Notes that hold for every event of this profile on this connection: limits and unsent identifiers."""
+    if profile.dropped:
+        for kind, values in profile.dropped.items():
+            if kind in plan.reads:
+                limit = plan.limits.get(kind, catalog.DEFAULT_LIMIT)
+                notes.append(
+                    f"{kind}: identity resolution keeps {limit} (the earliest added); dropped {', '.join(values)}"
+                )
+    if plan.customized:
+        for kind in profile.ids:
+            if kind in plan.unsent_types:
+                notes.append(f"{kind}: {plan.unsent_reason[kind]}")
+        return
+    for kind in profile.ids:
+        if kind not in plan.default_rows:
+            notes.append(f"{kind}: {plan.unsent_reason.get(kind, _NOT_DEFAULT)}")
+
+
+def _customized_choices(
+    plan: ConnectionPlan, profile: Profile, action: str, notes: list[str]
+) -> tuple[list[RowPlan], list[list[str]]]:
+    """The rows that have values, and for each the values to send (one for first/last, all for all and exits)."""
+    rows: list[RowPlan] = []
+    choices: list[list[str]] = []
+    ids = profile.ids
+    for row in plan.rows:
+        values = ids.get(row.segment)
+        if not values:
+            notes.append(f"{row.segment}: no value on the profile, so no {row.key}")
+            continue
+        n = len(values)
+        if action == EXIT:
+            picked = [v for v, _ in values]
+            notes.append(f"{row.segment}: exit sends all {_count(n, 'value')} (strategy {row.strategy} ignored)")
+        elif row.strategy == "all":
+            picked = [v for v, _ in values]
+            notes.append(f"{row.segment}: {_count(n, 'value')}, strategy all -> {_count(n, 'event')}")
+        else:
+            value, added = values[0] if row.strategy == "first_added" else values[-1]
+            picked = [value]
+            if n == 1:
+                notes.append(f"{row.segment}: 1 value -> {row.key}")
+            else:
+                which = "earliest" if row.strategy == "first_added" else "latest"
+                notes.append(
+                    f"{row.segment}: {n} values, strategy {row.strategy} keeps the {which} added "
+                    f"({value}, added {added}Z); {_count(n - 1, 'value')} not sent"
+                )
+        if row.encode is not None:
+            picked = [row.encode(v) for v in picked]
+        if row.hash_note is not None:
+            notes.append(row.hash_note)
+        rows.append(row)
+        choices.append(picked)
+    return rows, choices
+
+
+def _pairs(plan: ConnectionPlan, profile: Profile, action: str, notes: list[str]) -> Iterator[list[Sent]]:
+    """Every event's identifiers as (segment type, destination key, value), in row order; fills `notes` too."""
+    if plan.customized:
+        rows, choices = _customized_choices(plan, profile, action, notes)
+        if not rows:
+            return
+        total = 1
+        for values in choices:
+            total *= len(values)
+        if total > 1:
+            notes.append(f"{_count(total, 'event')}: one per combination of the values above")
+        for combination in product(*choices):
+            yield [(row.segment, row.key, value) for row, value in zip(rows, combination, strict=True)]
+        return
+    events: list[list[Sent]] = []
+    for kind, values in profile.ids.items():
+        row = plan.default_rows.get(kind)
+        if row is None:
+            continue
+        encode = row.encode
+        for value, _ in values:
+            events.append([(kind, row.key, encode(value) if encode is not None else value)])
+        if row.hash_note is not None and row.hash_note not in notes:
+            notes.append(row.hash_note)
+    if len(events) > 1:
+        notes.append(f"default setup: {_count(len(events), 'event')}, one per identifier value")
+    yield from events
+
+
+def _payload(plan: ConnectionPlan, call: str, sent: list[Sent], user_id: str | None, entered: bool) -> dict[str, Any]:
+    """The call's payload with the placement rules: Identify traits, Track properties (email in
+    context.traits), or a list row."""
+    if call == "list":
+        return {key: value for _, key, value in sent}
+    flag = plan.flag
+    personas = {"personas": plan.personas}
+    if call == "identify":
+        traits: dict[str, Any] = {flag: entered}
+        for _, key, value in sent:
+            traits[key] = value
+        payload: dict[str, Any] = {"type": "identify"}
+        if user_id is not None:
+            payload["userId"] = user_id
+        payload["traits"] = traits
+        payload["context"] = personas
+        return payload
+    properties: dict[str, Any] = {"audience_key": flag, flag: entered}
+    context: dict[str, Any] = personas
+    for segment, key, value in sent:
+        if segment == "email":
+            context = {"traits": {"email": value}, "personas": plan.personas}
+        else:
+            properties[key] = value
+    payload = {"type": "track", "event": plan.enter_event if entered else plan.exit_event}
+    if user_id is not None:
+        payload["userId"] = user_id
+    payload["context"] = context
+    payload["properties"] = properties
+    return payload
+
+
+def connection_events(
+    plan: ConnectionPlan, profile: Profile, action: str, context: SyncContext
+) -> Iterator[dict[str, Any] | Notice]:
+    """The events one connection sends for one profile entering or exiting; a Notice when it sends none."""
+    if action == EXIT and plan.is_list and plan.unit_kind == "journey":
+        yield Notice(
+            context.at,
+            profile.id,
+            "journeys never remove profiles from list destinations; no remove sent",
+            plan.source,
+            plan.destination,
+        )
+        return
+    notes: list[str] = list(plan.setup_notes)
+    if context.reason:
+        notes.insert(0, context.reason)
+    _profile_notes(plan, profile, notes)
+    if action == EXIT and plan.customized:
+        notes.append("exit ignores ID Sync strategies: every value is sent so that it can be removed downstream")
+    entered = action == ENTER
+    list_action = "add" if entered else "remove"
+    user_id = profile.user_id
+    any_event = False
+    for pairs in _pairs(plan, profile, action, notes):
+        any_event = True
+        for call in plan.calls:
+            yield {
+                "seq": 0,
+                "at": context.at,
+                "source": plan.source,
+                "destination": plan.destination,
+                "profile": profile.id,
+                "action": list_action if call == "list" else action,
+                "call": call,
+                "config_version": context.config_version,
+                "payload": _payload(plan, call, pairs, user_id, entered),
+                "notes": notes,
+            }
+    if not any_event:
+        wanted = ", ".join(row.segment for row in plan.rows) if plan.customized else "any default identifier"
+        yield Notice(
+            context.at,
+            profile.id,
+            f"no event: the profile has no value for {wanted} that this connection sends",
+            plan.source,
+            plan.destination,
+        )

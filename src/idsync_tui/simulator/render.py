@@ -1,0 +1,61 @@
+"""Turns simulator output into lines: JSON Lines (one compact object per event) or one readable line per event."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from idsync_tui.simulator.engine import Notice
+
+# One encoder, built once: json.dumps(...) with arguments builds a new encoder on every call.
+_encode = json.JSONEncoder(separators=(",", ":")).encode
+
+
+def event_json(event: dict[str, Any]) -> str:
+    """The spec's event record as one line of JSON (keys in the spec's order, no sorting, compact)."""
+    return _encode(event)
+
+
+def _source(source: dict[str, str] | None) -> str:
+    if source is None:
+        return "-"
+    if "step" in source:
+        return f"journey {source['key']}/{source['step']}"
+    return f"{source['kind']} {source['key']}"
+
+
+def sent_identifiers(event: dict[str, Any]) -> list[tuple[str, Any]]:
+    """The identifiers an event sends, as (key, value): the list row, or the payload minus the audience flags."""
+    payload = event["payload"]
+    call = event["call"]
+    if call == "list":
+        return list(payload.items())
+    if call == "identify":
+        flag = payload["context"]["personas"]["computation_key"]
+        return [(k, v) for k, v in payload["traits"].items() if k != flag]
+    flag = payload["properties"]["audience_key"]
+    sent = [(f"context.traits.{k}", v) for k, v in payload["context"].get("traits", {}).items()]
+    sent += [(k, v) for k, v in payload["properties"].items() if k not in ("audience_key", flag)]
+    return sent
+
+
+def _short(value: Any) -> str:
+    text = str(value)
+    return text[:12] + "…" if len(text) == 64 and all(c in "0123456789abcdef" for c in text) else text
+
+
+def event_text(event: dict[str, Any]) -> str:
+    """`#3 2024-06-01T10:00:00Z audience high_value -> fb p-0001 add list: EMAIL=5f1c…, MADID=6D92… (v1)`."""
+    sent = ", ".join(f"{k}={_short(v)}" for k, v in sent_identifiers(event)) or "(no identifiers)"
+    user = event["payload"].get("userId") if event["call"] != "list" else None
+    who = f"{event['profile']} (userId {user})" if user else event["profile"]
+    return (
+        f"#{event['seq']} {event['at']} {_source(event['source'])} -> {event['destination']} {who} "
+        f"{event['action']} {event['call']}: {sent} (v{event['config_version']})"
+    )
+
+
+def notice_text(notice: Notice) -> str:
+    place = f"{_source(notice.source)} -> {notice.destination} " if notice.destination else ""
+    who = f"{notice.profile}: " if notice.profile else ""
+    return f"   {notice.at} {place}{who}note: {notice.message}"
