@@ -40,7 +40,7 @@ def _app_parser() -> _Parser:
     parser.add_argument(
         "--fresh-demo", action="store_true", help="replace the demo working copy with the bundled demo first"
     )
-    parser.add_argument("--version", action="version", version=f"idsync-tui {__version__}")
+    parser.add_argument("--version", action="store_true", help="print the version and exit")
     return parser
 
 
@@ -60,7 +60,9 @@ def _simulate_parser() -> _Parser:
     target.add_argument("--audience", metavar="KEY", help="only this audience")
     target.add_argument("--journey", metavar="KEY", help="only this journey")
     parser.add_argument("--format", choices=("jsonl", "text"), default="jsonl")
-    parser.add_argument("--timeline", action="store_true", help="apply the profiles file's change lines after the first sync")
+    parser.add_argument(
+        "--timeline", action="store_true", help="apply the profiles file's change lines after the first sync"
+    )
     return parser
 
 
@@ -75,11 +77,15 @@ def main(argv: list[str] | None = None, out: TextIO | None = None, err: TextIO |
             from idsync_tui.simulator.command import run_simulate
 
             return run_simulate(_simulate_parser().parse_args(argv[1:]), out, err)
-        return run_app(_app_parser().parse_args(argv), err)
+        args = _app_parser().parse_args(argv)
+        if args.version:
+            print(f"idsync-tui {__version__}", file=out)
+            return 0
+        return run_app(args, err)
     except UsageError as error:
         print(error, file=err)
         return 2
-    except SystemExit as done:  # --help / --version
+    except SystemExit as done:  # --help
         return done.code if isinstance(done.code, int) else 0
     except KeyboardInterrupt:
         return 130
