@@ -49,6 +49,10 @@ DESTINATION_TYPE_LABELS = MappingProxyType(
     }
 )
 
+DESTINATION_TYPE_SHORT = MappingProxyType(
+    {FACEBOOK: "facebook", GOOGLE: "google", ACTIONS: "actions", FUNCTION: "function", CLASSIC: "classic"}
+)
+
 # List destinations receive rows of identifiers (add / remove), not Identify / Track calls.
 LIST_DESTINATION_TYPES: frozenset[str] = frozenset({FACEBOOK, GOOGLE})
 

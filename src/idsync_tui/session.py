@@ -1,0 +1,204 @@
+"""An editing session: the document, the current model and its problems, and live enforcement of the rules.
+
+Plain Python (no Textual): the app asks this layer whether an edit is allowed and applies it here. Enforcement asks
+the rules table about the connection as it *would be* after the edit; nothing here re-implements a rule.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from idsync_tui import catalog, rules
+from idsync_tui.space.document import EditError, SpaceDocument
+from idsync_tui.space.loader import LoadResult
+from idsync_tui.space.model import Audience, Connection, ConnectionRef, DataPath, Destination, IdRow, Journey, Space
+from idsync_tui.space.problems import Problem, count
+
+# An edit that would introduce one of these is refused outright (the UI keeps the old value and says why);
+# every other error is allowed and flagged where it is, so a person can fix things in any order.
+REFUSED_CODES = frozenset({"IDS103", "IDS105", "IDS107"})
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    ok: bool
+    message: str
+
+
+class Session:
+    def __init__(self, document: SpaceDocument, demo: bool = False) -> None:
+        self.document = document
+        self.demo = demo
+        self.result: LoadResult = LoadResult(None)
+        self.problems: list[Problem] = []
+        self.refresh()
+
+    @classmethod
+    def open(cls, path: str | Path, demo: bool = False) -> Session:
+        return cls(SpaceDocument.open(path), demo=demo)
+
+    # -- state ---------------------------------------------------------------------------------------------
+    def refresh(self) -> None:
+        self.result = self.document.result()
+        self.problems = rules.validate(self.result)
+
+    @property
+    def space(self) -> Space:
+        assert self.result.space is not None, "the app opens only files that parse"
+        return self.result.space
+
+    @property
+    def path(self) -> Path | None:
+        return self.document.path
+
+    @property
+    def dirty(self) -> bool:
+        return self.document.dirty
+
+    @property
+    def counts(self) -> tuple[int, int]:
+        return count(self.problems)
+
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.is_error]
+
+    def problems_at(self, where: str, exact: bool = False) -> list[Problem]:
+        """Problems at `where` (and, unless exact, anywhere inside it)."""
+        if exact:
+            return [p for p in self.problems if p.where == where]
+        return [p for p in self.problems if p.where == where or p.where.startswith(where + ".")]
+
+    # -- look-ups --------------------------------------------------------------------------------------------
+    def connection_ref(self, conn_path: DataPath) -> ConnectionRef | None:
+        for ref in self.space.connections():
+            if ref.connection.path == conn_path:
+                return ref
+        return None
+
+    def find(self, where: str) -> tuple[str, object, ConnectionRef | None, int | None]:
+        """Where a problem points: (screen, object, connection, row index) for the UI to jump to."""
+        space = self.space
+        for destination in space.destinations:
+            if where == destination.where:
+                return "destinations", destination, None, None
+        for ref in space.connections():
+            connection = ref.connection
+            if where == connection.where:
+                return _screen_of(ref), connection, ref, None
+            for index, row in enumerate(connection.identifiers):
+                if where == row.where:
+                    return _screen_of(ref), row, ref, index
+        for audience in space.audiences:
+            if where == audience.where or where.startswith(audience.where + "."):
+                return "audiences", audience, None, None
+        for journey in space.journeys:
+            if where == journey.where or where.startswith(journey.where + "."):
+                return "journeys", journey, None, None
+        if where.startswith("identifiers") or where.startswith("destinations"):
+            return "destinations", None, None, None
+        return "", None, None, None
+
+    def users_of(self, destination_key: str) -> list[str]:
+        return [
+            ref.connection.where for ref in self.space.connections() if ref.connection.destination == destination_key
+        ]
+
+    def destinations_free_for(self, connections: tuple[Connection, ...]) -> list[Destination]:
+        """Destinations of the space not yet connected to this owner: what `connect` may offer."""
+        taken = {c.destination for c in connections}
+        return [d for d in self.space.destinations if d.key not in taken]
+
+    # -- enforcement -------------------------------------------------------------------------------------------
+    def refusal(self, ref: ConnectionRef, proposed: Connection) -> Problem | None:
+        """The problem that refuses `proposed` (the connection after an edit), or None when it may be made."""
+        before = {(p.code, p.where) for p in rules.check_connection(self.space, ref)}
+        after_ref = dataclasses.replace(ref, connection=proposed)
+        for problem in rules.check_connection(self.space, after_ref):
+            if problem.code in REFUSED_CODES and (problem.code, problem.where) not in before:
+                return problem
+        return None
+
+    def proposed_rows(self, ref: ConnectionRef, rows: list[IdRow]) -> Connection:
+        connection = ref.connection
+        renumbered = tuple(
+            dataclasses.replace(
+                row,
+                path=(*connection.path, "identifiers", index),
+                where=f"{connection.where}.identifiers[{index + 1}]",
+            )
+            for index, row in enumerate(rows)
+        )
+        return dataclasses.replace(connection, identifiers=renumbered)
+
+    def strategy_allowed(self, ref: ConnectionRef, index: int, strategy: str) -> Problem | None:
+        rows = list(ref.connection.identifiers)
+        rows[index] = dataclasses.replace(rows[index], strategy=strategy)
+        return self.refusal(ref, self.proposed_rows(ref, rows))
+
+    def row_allowed(self, ref: ConnectionRef, index: int | None, row: IdRow) -> Problem | None:
+        """Whether setting row `index` (or adding a row, when None) to `row` may be done."""
+        rows = list(ref.connection.identifiers)
+        if index is None:
+            rows.append(row)
+        else:
+            rows[index] = row
+        return self.refusal(ref, self.proposed_rows(ref, rows))
+
+    # -- edits -------------------------------------------------------------------------------------------------
+    def edit(self, change: Callable[[SpaceDocument], object], done: str) -> Outcome:
+        try:
+            change(self.document)
+        except EditError as error:
+            return Outcome(False, str(error))
+        self.refresh()
+        return Outcome(True, done)
+
+    def undo(self) -> Outcome:
+        label = self.document.undo()
+        if label is None:
+            return Outcome(False, "nothing to undo")
+        self.refresh()
+        return Outcome(True, f"undone: {label}")
+
+    def redo(self) -> Outcome:
+        label = self.document.redo()
+        if label is None:
+            return Outcome(False, "nothing to redo")
+        self.refresh()
+        return Outcome(True, f"redone: {label}")
+
+    def reload(self) -> None:
+        self.document.reload()
+        self.refresh()
+
+
+def _screen_of(ref: ConnectionRef) -> str:
+    return "audiences" if ref.audience is not None else "journeys"
+
+
+def owner_label(ref: ConnectionRef) -> str:
+    if ref.audience is not None:
+        return f"audience {ref.audience.key}"
+    assert ref.journey is not None and ref.step is not None
+    return f"journey {ref.journey.key}, step {ref.step.key}"
+
+
+def suggested_destination_key(destination: Destination | None, segment: str) -> str:
+    """A sensible destination identifier for a new row: the dropdown's match, else the key with `_` for `.`."""
+    if destination is not None:
+        offered = catalog.offered_keys(destination.type)
+        if offered is not None:
+            guess = catalog.DROPDOWN_SUGGESTIONS.get(destination.type, {}).get(segment)
+            return guess if guess in offered else offered[0]
+    return segment.replace(".", "_")
+
+
+def audience_of(space: Space, path: DataPath) -> Audience | None:
+    return next((a for a in space.audiences if a.path == path), None)
+
+
+def journey_of(space: Space, path: DataPath) -> Journey | None:
+    return next((j for j in space.journeys if j.path == path), None)

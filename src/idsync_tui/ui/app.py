@@ -1,0 +1,241 @@
+"""The app: modes for the three screens, keys that work everywhere, saving, undo, problems, help, themes."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from textual.app import App, SystemCommand
+from textual.binding import Binding
+from textual.reactive import reactive
+from textual.screen import Screen
+
+from idsync_tui import theming
+from idsync_tui.session import Outcome, Session
+from idsync_tui.space.document import SaveConflict, SaveVerifyError
+from idsync_tui.space.model import DataPath
+from idsync_tui.space.problems import Problem
+from idsync_tui.ui.dialogs import ConfirmDialog, ProblemsDialog, TextDialog, diff_text, keys_text
+from idsync_tui.ui.editor import ConnectionEditor, RowsTable
+from idsync_tui.ui.screens import AudiencesScreen, DestinationsScreen, JourneysScreen
+
+SCREEN_NAMES = {"audiences": "Audiences", "journeys": "Journeys", "destinations": "Destinations"}
+
+
+class IdSyncApp(App):
+    TITLE = "idsync-tui"
+    MODES = {"audiences": AudiencesScreen, "journeys": JourneysScreen, "destinations": DestinationsScreen}
+    DEFAULT_MODE = "audiences"
+    # ctrl+s / ctrl+z / ctrl+y / ctrl+q can be eaten by terminals (flow control, job control): each has a plain key.
+    BINDINGS = [
+        Binding("1", "show('audiences')", "Audiences", show=False, id="app.audiences"),
+        Binding("2", "show('journeys')", "Journeys", show=False, id="app.journeys"),
+        Binding("3", "show('destinations')", "Destinations", show=False, id="app.destinations"),
+        Binding("ctrl+s,w", "save", "Save", id="app.save", key_display="w"),
+        Binding("ctrl+z,u", "undo", "Undo", id="app.undo", key_display="u"),
+        Binding("ctrl+y,U", "redo", "Redo", show=False, id="app.redo"),
+        Binding("p", "problems", "Problems", show=False, id="app.problems"),
+        Binding("v", "diff", "Diff", show=False, id="app.diff"),
+        Binding("question_mark,f1", "help", "Keys", id="app.help", key_display="?"),
+        Binding("q,ctrl+q", "quit", "Quit", id="app.quit", key_display="q"),
+    ]
+
+    revision: reactive[int] = reactive(0, always_update=True)
+    status: reactive[tuple[str, bool]] = reactive(("", False))
+
+    def __init__(self, session: Session, theme: str | None = None) -> None:
+        super().__init__()
+        self.session = session
+        self.requested_theme = theme
+
+    # -- start -------------------------------------------------------------------------------------------------
+    def on_mount(self) -> None:
+        loaded = theming.load_themes()
+        for theme in loaded.themes:
+            self.register_theme(theme)
+        name, message = theming.pick_theme(self.requested_theme, list(self.available_themes))
+        self.theme = name
+        notes = [*loaded.problems, *([message] if message else [])]
+        if notes:
+            self.notify("\n".join(notes), title="Themes", severity="warning", timeout=10)
+        self.update_titles()
+        errors, warnings = self.session.counts
+        if errors or warnings:
+            self.say(f"Opened with {errors} errors and {warnings} warnings: press p to list them", error=bool(errors))
+        else:
+            self.say("Opened: every rule passes. Press ? for the keys.")
+
+    def update_titles(self) -> None:
+        space = self.session.space
+        self.title = f"{space.name or space.key}"
+        where = f"demo copy: {self.session.path}" if self.session.demo else str(self.session.path)
+        self.sub_title = where + ("  ● unsaved" if self.session.dirty else "")
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        for mode, label in SCREEN_NAMES.items():
+            yield SystemCommand(f"Screen: {label}", f"Show the {label} screen", lambda m=mode: self.action_show(m))
+        yield SystemCommand("Save", "Save the space file (w / ctrl+s)", self.action_save)
+        yield SystemCommand("Problems", "List every problem in the space (p)", self.action_problems)
+        yield SystemCommand("Diff", "Show what saving would change (v)", self.action_diff)
+        yield SystemCommand("Undo", "Undo the last edit (u / ctrl+z)", self.action_undo)
+        yield SystemCommand("Redo", "Redo (U / ctrl+y)", self.action_redo)
+
+    # -- what screens call ---------------------------------------------------------------------------------------
+    def say(self, message: str, error: bool = False) -> None:
+        self.status = (message, error)
+        if error:
+            self.bell()
+
+    def edited(self, outcome: Outcome) -> None:
+        self.say(outcome.message, error=not outcome.ok)
+        if outcome.ok:
+            self.changed()
+
+    def changed(self) -> None:
+        self.update_titles()
+        self.revision += 1
+
+    def open_editor(self, conn_path: DataPath) -> None:
+        self.push_screen(ConnectionEditor(conn_path))
+
+    # -- actions -----------------------------------------------------------------------------------------------
+    async def action_show(self, mode: str) -> None:
+        await self.switch_mode(mode)
+
+    def action_undo(self) -> None:
+        self.edited(self.session.undo())
+
+    def action_redo(self) -> None:
+        self.edited(self.session.redo())
+
+    def action_problems(self) -> None:
+        errors, warnings = self.session.counts
+        self.push_screen(
+            ProblemsDialog(self.session.problems, f"Problems: {errors} errors, {warnings} warnings"), self.jump
+        )
+
+    def action_diff(self) -> None:
+        diff = self.session.document.diff()
+        body = diff_text(diff) if diff else "No changes: the file on disk is what you see."
+        self.push_screen(TextDialog("What saving would write (diff against the file on disk)", body))
+
+    def action_help(self) -> None:
+        """The keys that work on the current screen, grouped by binding id (each key a binding answers to)."""
+        screen = self.screen
+        grouped: dict[str, tuple[list[str], str]] = {}
+        for key, active in screen.active_bindings.items():
+            binding = active.binding
+            keys, _ = grouped.setdefault(binding.id or binding.action, ([], binding.description or binding.action))
+            keys.append(self.get_key_display(Binding(key, "")))
+        rows = [(" / ".join(keys), description, ident) for ident, (keys, description) in grouped.items()]
+        name = (
+            "ID Sync editor" if isinstance(screen, ConnectionEditor) else type(screen).__name__.removesuffix("Screen")
+        )
+        self.push_screen(TextDialog(f"Keys: {name}", keys_text(sorted(rows, key=lambda row: row[2]))))
+
+    def action_save(self, then_quit: bool = False) -> None:
+        errors = self.session.errors()
+        if errors:
+            self.say(f"Not saved: {len(errors)} errors must be fixed first", error=True)
+            self.push_screen(
+                ProblemsDialog(
+                    errors,
+                    f"Saving is blocked by {len(errors)} error{'s' * (len(errors) != 1)}",
+                    "fix them first (warnings do not block) · enter: go to one · escape: close",
+                ),
+                self.jump,
+            )
+            return
+        self.write(force=False, then_quit=then_quit)
+
+    def write(self, force: bool, then_quit: bool = False) -> None:
+        try:
+            self.session.document.save(force=force)
+        except SaveConflict:
+            self.push_screen(
+                ConfirmDialog(
+                    "The file changed on disk",
+                    f"{self.session.path} was changed by something else since it was opened.\n"
+                    "Reload: drop your edits and read the file again.\n"
+                    "Overwrite: write your version over theirs.\n"
+                    "Cancel: keep editing (v shows your changes).",
+                    [
+                        ("Reload", "reload", "warning"),
+                        ("Overwrite", "overwrite", "error"),
+                        ("Cancel", "cancel", "default"),
+                    ],
+                ),
+                lambda choice: self.resolve_conflict(choice, then_quit),
+            )
+            return
+        except SaveVerifyError as error:
+            self.say(f"Not saved, the file is untouched: {error}", error=True)
+            return
+        except OSError as error:
+            self.say(f"Not saved, the file is untouched: {error.strerror or error}", error=True)
+            return
+        self.session.refresh()
+        self.changed()
+        self.say(f"Saved {self.session.path}")
+        if then_quit:
+            self.exit(0)
+
+    def resolve_conflict(self, choice: str | None, then_quit: bool) -> None:
+        if choice == "overwrite":
+            self.write(force=True, then_quit=then_quit)
+        elif choice == "reload":
+            self.session.reload()
+            self.changed()
+            self.say(f"Reloaded {self.session.path} from disk; your edits were dropped")
+        else:
+            self.say("Not saved: the file on disk was left as it is")
+
+    async def action_quit(self) -> None:
+        if not self.session.dirty:
+            self.exit(0)
+            return
+
+        def decide(choice: str | None) -> None:
+            if choice == "save":
+                self.action_save(then_quit=True)
+            elif choice == "discard":
+                self.exit(0)
+
+        self.push_screen(
+            ConfirmDialog(
+                "Unsaved changes",
+                f"Your edits to {self.session.path} are not saved.",
+                [
+                    ("Save and quit", "save", "primary"),
+                    ("Quit without saving", "discard", "error"),
+                    ("Cancel", "cancel", "default"),
+                ],
+            ),
+            decide,
+        )
+
+    # -- jumping to a problem ----------------------------------------------------------------------------------
+    async def jump(self, problem: Problem | None) -> None:
+        if problem is None:
+            return
+        mode, target, ref, row_index = self.session.find(problem.where)
+        if not mode:
+            self.say(f"{problem.code}: {problem.message}")
+            return
+        await self.switch_mode(mode)
+        while isinstance(self.screen, ConnectionEditor):
+            self.pop_screen()
+        screen = self.screen
+        if ref is not None and ref.journey is not None and isinstance(screen, JourneysScreen):
+            assert ref.step is not None
+            screen.focus_step(ref.journey.key, ref.step.key)
+        elif ref is not None and ref.audience is not None:
+            screen.focus_on(ref.audience)  # type: ignore[attr-defined]
+        elif target is not None:
+            screen.focus_on(target)  # type: ignore[attr-defined]
+        if ref is not None:
+            editor = ConnectionEditor(ref.connection.path)
+            await self.push_screen(editor)
+            if row_index is not None:
+                editor.query_one(RowsTable).move_cursor(row=row_index)
+        self.say(f"{problem.code}: {problem.message}", error=problem.is_error)

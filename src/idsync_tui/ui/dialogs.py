@@ -1,0 +1,220 @@
+"""Modal dialogs: confirm, text prompts, problem lists, the on-disk conflict, the diff and the keys help."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from rich.markup import escape
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Button, Input, Label, OptionList, Select, Static
+from textual.widgets.option_list import Option
+
+from idsync_tui.space.problems import Problem
+
+CANCEL = Binding("escape", "cancel", "Cancel", id="dialog.cancel")
+
+
+class Dialog(ModalScreen):
+    """A modal with a title, a body and buttons; escape cancels (dismisses with None)."""
+
+    BINDINGS = [CANCEL]
+    DEFAULT_CSS = """
+    Dialog { align: center middle; }
+    Dialog > Vertical {
+        width: 76; max-width: 100%; height: auto; max-height: 100%;
+        border: thick $primary; background: $surface; padding: 0 1;
+    }
+    Dialog .title { text-style: bold; width: 100%; }
+    Dialog .hint { color: $text-muted; }
+    Dialog .message { color: $error; height: auto; }
+    Dialog Horizontal.buttons { height: auto; align-horizontal: right; margin-top: 1; }
+    Dialog Horizontal.buttons Button { margin-left: 1; min-width: 10; }
+    Dialog OptionList { height: auto; max-height: 14; }
+    """
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class ConfirmDialog(Dialog):
+    """A question with labelled choices; dismisses with the chosen value (None on escape)."""
+
+    def __init__(self, title: str, body: str, choices: Iterable[tuple[str, str, str]]) -> None:
+        super().__init__()
+        self.title_text = title
+        self.body = body
+        self.choices = list(choices)  # (label, value, variant)
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Label(self.title_text, classes="title")
+            yield Static(self.body)
+            with Horizontal(classes="buttons"):
+                for label, value, variant in self.choices:
+                    yield Button(label, id=f"choice-{value}", variant=variant)  # type: ignore[arg-type]
+
+    def on_mount(self) -> None:
+        self.query(Button).first().focus()
+
+    @on(Button.Pressed)
+    def chosen(self, event: Button.Pressed) -> None:
+        assert event.button.id is not None
+        self.dismiss(event.button.id.removeprefix("choice-"))
+
+
+class FormDialog(Dialog):
+    """A small form of text inputs and selects; dismisses with {name: value} or None."""
+
+    def __init__(self, title: str, fields: list[tuple[str, str, object]], hint: str = "") -> None:
+        super().__init__()
+        self.title_text = title
+        # (name, label, spec): spec is a default string for an Input, or a list of (label, value) for a Select
+        self.fields = fields
+        self.hint = hint
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Label(self.title_text, classes="title")
+            for name, label, spec in self.fields:
+                yield Label(label)
+                if isinstance(spec, list):
+                    yield Select(spec, id=f"field-{name}", allow_blank=False)
+                else:
+                    yield Input(str(spec), id=f"field-{name}")
+            if self.hint:
+                yield Static(self.hint, classes="hint")
+            yield Static("", classes="message", id="message")
+            with Horizontal(classes="buttons"):
+                yield Button("OK", id="ok", variant="primary")
+                yield Button("Cancel", id="cancel")
+
+    def values(self) -> dict[str, str]:
+        values: dict[str, str] = {}
+        for name, _label, spec in self.fields:
+            widget = self.query_one(f"#field-{name}")
+            if isinstance(spec, list):
+                values[name] = str(widget.value)  # type: ignore[attr-defined]
+            else:
+                values[name] = widget.value.strip()  # type: ignore[attr-defined]
+        return values
+
+    def show_message(self, message: str) -> None:
+        self.query_one("#message", Static).update(message)
+
+    def validate(self, values: dict[str, str]) -> str | None:
+        """A reason to refuse the values, or None. Subclasses or callers refine this."""
+        for name, label, spec in self.fields:
+            if not isinstance(spec, list) and not values[name]:
+                return f"{label.rstrip(':')} is required"
+        return None
+
+    @on(Input.Submitted)
+    def submitted(self) -> None:
+        self.accept()
+
+    @on(Button.Pressed, "#ok")
+    def accept(self) -> None:
+        values = self.values()
+        reason = self.validate(values)
+        if reason:
+            self.show_message(reason)
+            return
+        self.dismiss(values)
+
+    @on(Button.Pressed, "#cancel")
+    def cancel_pressed(self) -> None:
+        self.dismiss(None)
+
+
+def problem_prompt(problem: Problem) -> Text:
+    style = "bold red" if problem.is_error else "yellow"
+    text = Text()
+    text.append(f"{problem.code} ", style=style)
+    text.append(f"{problem.where or 'space'}: ", style="bold")
+    text.append(problem.message)
+    return text
+
+
+class ProblemsDialog(Dialog):
+    """Every problem (or the errors that block saving); enter jumps to the place (dismisses with the problem)."""
+
+    BINDINGS = [CANCEL, Binding("p", "cancel", "Close", id="problems.close")]
+
+    def __init__(
+        self, problems: list[Problem], title: str, hint: str = "enter: go to the place · escape: close"
+    ) -> None:
+        super().__init__()
+        self.problems = problems
+        self.title_text = title
+        self.hint = hint
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Label(self.title_text, classes="title")
+            if self.problems:
+                yield OptionList(*(Option(problem_prompt(p), id=str(i)) for i, p in enumerate(self.problems)))
+            else:
+                yield Static("No problems: every rule passes.")
+            yield Static(self.hint, classes="hint")
+
+    @on(OptionList.OptionSelected)
+    def jump(self, event: OptionList.OptionSelected) -> None:
+        assert event.option.id is not None
+        self.dismiss(self.problems[int(event.option.id)])
+
+
+class TextDialog(Dialog):
+    """A scrollable read-only text (the diff, the keys help)."""
+
+    BINDINGS = [CANCEL, Binding("q", "cancel", "Close", id="text.close")]
+    DEFAULT_CSS = """
+    TextDialog > Vertical { width: 100%; height: 100%; }
+    TextDialog VerticalScroll { height: 1fr; }
+    """
+
+    def __init__(self, title: str, body: Text | str) -> None:
+        super().__init__()
+        self.title_text = title
+        self.body = body
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Label(self.title_text, classes="title")
+            with VerticalScroll():
+                yield Static(self.body)
+            yield Static("escape / q: close · arrows, page up / down: scroll", classes="hint")
+
+    def on_mount(self) -> None:
+        self.query_one(VerticalScroll).focus()
+
+
+def diff_text(diff: str) -> Text:
+    text = Text()
+    for line in diff.splitlines():
+        style = ""
+        if line.startswith("+") and not line.startswith("+++"):
+            style = "green"
+        elif line.startswith("-") and not line.startswith("---"):
+            style = "red"
+        elif line.startswith("@@"):
+            style = "cyan"
+        text.append(line + "\n", style=style)
+    return text
+
+
+def keys_text(bindings: Iterable[tuple[str, str, str]]) -> Text:
+    text = Text()
+    for key, description, binding_id in bindings:
+        text.append(f"{key:>14}  ", style="bold")
+        text.append(f"{description}")
+        text.append(f"  ({binding_id})\n" if binding_id else "\n", style="dim")
+    return text
+
+
+def quote(value: str) -> str:
+    return escape(value)
