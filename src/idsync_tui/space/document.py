@@ -1,0 +1,1119 @@
+"""The editing document: changes a space file the way a careful person would, with undo / redo and a safe save.
+
+Reading stays with the fast `tomllib` loader; the tomlkit document (about 1 ms per audience to parse) is built
+only when the first edit needs it. Every edit changes the smallest tomlkit node it can (one scalar, one key
+added after its siblings, one array-of-tables entry inserted or deleted) so an unedited file saves byte for byte,
+and comments and blank lines around an edit stay where they were. Each edit is recorded as a journal of primitive
+operations on the tomlkit tree with their exact inverses, so undo is as cheap as the edit and gives back the
+previous text byte for byte (it is also kept, and checked against, so a surprise from tomlkit costs a re-parse,
+never a wrong file).
+
+In parallel with the tomlkit tree, each edit updates a plain-python copy of the data it means to write
+(copy-on-write along the edited path, so every undo step can keep its own version for free). Before saving, the
+new text is re-parsed with `tomllib` and compared with that data; on any difference nothing is written.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import tomllib
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import tomlkit
+from tomlkit.container import Container
+from tomlkit.items import AoT, Comment, Item, Key, Null, SingleKey, String, StringType, Table, Whitespace
+
+from idsync_tui import catalog
+from idsync_tui.space import loader, store
+from idsync_tui.space.loader import ENTITY_KEY_PATTERN, LoadResult, SpaceReadError
+from idsync_tui.space.store import SaveConflict
+
+__all__ = [
+    "DestinationInUse",
+    "EditError",
+    "SaveConflict",
+    "SaveVerifyError",
+    "SpaceDocument",
+    "SpaceReadError",
+]
+
+DataPath = tuple[str | int, ...]
+
+CONNECTION_SETTINGS: tuple[str, ...] = (
+    "setup",
+    "send_identify",
+    "send_track",
+    "send_mobile_ids",
+    "enter_event",
+    "exit_event",
+    "live",
+)
+_BOOL_SETTINGS = frozenset({"send_identify", "send_track", "send_mobile_ids", "live"})
+# Where a new top-level array of tables goes: in this order, like the spec's example.
+_TOP_ORDER = ("space", "identifiers", "destinations", "audiences", "journeys")
+
+
+class EditError(Exception):
+    """An edit that cannot be made (no such row, a key already used, a bad value). The message is for the user."""
+
+
+class DestinationInUse(EditError):
+    """Removing a destination that connections still use; `users` lists each connection's `where`."""
+
+    def __init__(self, message: str, users: list[str]) -> None:
+        super().__init__(message)
+        self.users = users
+
+
+class SaveVerifyError(Exception):
+    """The text about to be saved does not read back as the data the edits meant to write; nothing was written."""
+
+
+# -- the journal: primitive tomlkit operations with exact inverses --------------------------------------------
+
+
+class _Journal:
+    def __init__(self) -> None:
+        self.ops: list[tuple[Callable[[], None], Callable[[], None]]] = []
+
+    def run(self, do: Callable[[], None], undo: Callable[[], None]) -> None:
+        do()
+        self.ops.append((do, undo))
+
+    def undo(self) -> None:
+        for _, undo in reversed(self.ops):
+            undo()
+
+    def redo(self) -> None:
+        for do, _ in self.ops:
+            do()
+
+
+def _reindex(container: Container) -> None:
+    """Rebuilds a container's key map and dict view from its body, after the body was changed directly."""
+    mapping: dict[Key, int | tuple[int, ...]] = {}
+    table_keys: list[Key] = []
+    dict.clear(container)
+    for index, (key, item) in enumerate(container._body):
+        if key is None:
+            continue
+        if key in mapping:
+            previous = mapping[key]
+            mapping[key] = (*(previous if isinstance(previous, tuple) else (previous,)), index)
+        else:
+            mapping[key] = index
+        if item.is_table():
+            table_keys.append(key)
+        dict.__setitem__(container, key.key, item.value)
+    container._map = mapping
+    container._table_keys = table_keys
+    container._validation_cache.clear()
+
+
+def _body_insert(journal: _Journal, container: Container, index: int, key: Key | None, item: Item) -> None:
+    def do() -> None:
+        container._body.insert(index, (key, item))
+        _reindex(container)
+
+    def undo() -> None:
+        del container._body[index]
+        _reindex(container)
+
+    journal.run(do, undo)
+
+
+def _body_pop(journal: _Journal, container: Container, index: int) -> tuple[Key | None, Item]:
+    entry = container._body[index]
+
+    def do() -> None:
+        del container._body[index]
+        _reindex(container)
+
+    def undo() -> None:
+        container._body.insert(index, entry)
+        _reindex(container)
+
+    journal.run(do, undo)
+    return entry
+
+
+def _body_set(journal: _Journal, container: Container, index: int, entry: tuple[Key | None, Item]) -> None:
+    old = container._body[index]
+
+    def do() -> None:
+        container._body[index] = entry
+        _reindex(container)
+
+    def undo() -> None:
+        container._body[index] = old
+        _reindex(container)
+
+    journal.run(do, undo)
+
+
+def _aot_insert(journal: _Journal, aot: AoT, index: int, table: Table) -> None:
+    def do() -> None:
+        aot._body.insert(index, table)
+        list.insert(aot, index, table)
+
+    def undo() -> None:
+        del aot._body[index]
+        list.__delitem__(aot, index)
+
+    journal.run(do, undo)
+
+
+def _aot_pop(journal: _Journal, aot: AoT, index: int) -> Table:
+    table = aot._body[index]
+
+    def do() -> None:
+        del aot._body[index]
+        list.__delitem__(aot, index)
+
+    def undo() -> None:
+        aot._body.insert(index, table)
+        list.insert(aot, index, table)
+
+    journal.run(do, undo)
+    return table
+
+
+def _set_trail(journal: _Journal, item: Item, trail: str) -> None:
+    old = item.trivia.trail
+
+    def do() -> None:
+        item.trivia.trail = trail
+
+    def undo() -> None:
+        item.trivia.trail = old
+
+    journal.run(do, undo)
+
+
+# -- finding things in the tomlkit tree ---------------------------------------------------------------------
+
+
+def _is_trivia(item: Item) -> bool:
+    return isinstance(item, Whitespace | Comment | Null)
+
+
+def _key_index(container: Container, name: str) -> int | None:
+    for index, (key, _) in enumerate(container._body):
+        if key is not None and key.key == name:
+            return index
+    return None
+
+
+def _deepest(container: Container) -> Container:
+    """The container whose body ends where this one's text ends (the last row of the last connection, ...)."""
+    for key, item in reversed(container._body):
+        if isinstance(item, Null):
+            continue
+        if key is not None and isinstance(item, AoT) and item._body:
+            return _deepest(item._body[-1].value)
+        if key is not None and isinstance(item, Table):
+            return _deepest(item.value)
+        return container
+    return container
+
+
+def _anchor_before(container: Container, position: int) -> tuple[Container, int]:
+    """Where the comments and blank lines just before `position` in `container`'s text live."""
+    for index in range(position - 1, -1, -1):
+        key, item = container._body[index]
+        if isinstance(item, Null):
+            continue
+        if key is not None and (isinstance(item, Table) or (isinstance(item, AoT) and item._body)):
+            inner = _deepest(item.value if isinstance(item, Table) else item._body[-1].value)
+            return inner, len(inner._body)
+        break
+    return container, position
+
+
+def _split_tail(container: Container, end: int) -> tuple[int, int, int]:
+    """Splits the comments / blank lines that end at `end` into three runs, returned as their start indexes.
+
+    [start, below): comments right under the content (they belong to it); [below, blank): the blank lines after
+    them; [blank, end): what is left, which belongs to whatever header comes next.
+    """
+    body = container._body
+    start = end
+    while start > 0 and body[start - 1][0] is None and _is_trivia(body[start - 1][1]):
+        start -= 1
+    below = start
+    while below < end and isinstance(body[below][1], Comment | Null):
+        below += 1
+    blank = below
+    while blank < end and isinstance(body[blank][1], Whitespace | Null):
+        blank += 1
+    return start, below, blank
+
+
+def _copy_trivia(item: Item) -> Item:
+    if isinstance(item, Whitespace):
+        return Whitespace(item.s)
+    return item
+
+
+def _render_value(value: Any, like: Item | None) -> Item:
+    if (
+        isinstance(value, str)
+        and isinstance(like, String)
+        and like.type == StringType.SLL
+        and "'" not in value
+        and "\n" not in value
+        and "\r" not in value
+    ):
+        return tomlkit.string(value, literal=True)
+    return tomlkit.item(value)
+
+
+@dataclass
+class _Change:
+    label: str
+    journal: _Journal
+    generation: int
+    text_before: str
+    text_after: str
+    data_before: dict[str, Any]
+    data_after: dict[str, Any]
+    changed: DataPath
+
+
+@dataclass
+class _EditState:
+    journal: _Journal = field(default_factory=_Journal)
+    fresh: set[int] = field(default_factory=set)
+
+
+class SpaceDocument:
+    """One space file being edited. See the module's doc for how edits, undo and saving work."""
+
+    def __init__(self, text: str, path: str | Path | None = None, disk_hash: str | None = None) -> None:
+        self.path: Path | None = Path(path) if path is not None else None
+        self._reset(text, disk_hash)
+
+    # -- opening, state ------------------------------------------------------------------------------------
+    @classmethod
+    def open(cls, path: str | Path) -> SpaceDocument:
+        """Reads `path` (raises `SpaceReadError` when it cannot be read, or is not UTF-8)."""
+        target = Path(path)
+        raw = loader.read_bytes(target)
+        return cls(_decode(raw, target), target, store.sha256_of(raw))
+
+    @classmethod
+    def from_text(cls, text: str, path: str | Path | None = None) -> SpaceDocument:
+        """A document for `text`; with a `path`, saving it creates that file (and refuses if one appeared)."""
+        return cls(text, path, None)
+
+    def _reset(self, text: str, disk_hash: str | None) -> None:
+        self._text = text
+        self._saved_text = text
+        self._disk_hash = disk_hash
+        self._newline = "\r\n" if "\r\n" in text and "\n" not in text.replace("\r\n", "") else "\n"
+        self._blank_before_headers = re.search(r"\n[ \t]*\r?\n[ \t]*\[", text) is not None
+        try:
+            self._data: dict[str, Any] | None = tomllib.loads(text)
+            self._syntax_error: str | None = None
+        except tomllib.TOMLDecodeError as error:
+            self._data = None
+            self._syntax_error = str(error)
+        self._doc: tomlkit.TOMLDocument | None = None
+        self._generation = 0
+        self._undo: list[_Change] = []
+        self._redo: list[_Change] = []
+        self._result: tuple[str, LoadResult] | None = None
+        self._state: _EditState | None = None
+        self._work: dict[str, Any] | None = None
+        self.last_changed: DataPath = ()
+
+    @property
+    def text(self) -> str:
+        return self._text
+
+    @property
+    def data(self) -> dict[str, Any]:
+        """The data the current text should read back as (do not change it: edits copy what they change)."""
+        return self._data if self._data is not None else {}
+
+    @property
+    def dirty(self) -> bool:
+        return self._text != self._saved_text
+
+    @property
+    def saved_text(self) -> str:
+        return self._saved_text
+
+    @property
+    def can_undo(self) -> bool:
+        return bool(self._undo)
+
+    @property
+    def can_redo(self) -> bool:
+        return bool(self._redo)
+
+    @property
+    def undo_label(self) -> str | None:
+        return self._undo[-1].label if self._undo else None
+
+    @property
+    def redo_label(self) -> str | None:
+        return self._redo[-1].label if self._redo else None
+
+    @property
+    def parsed(self) -> bool:
+        """Whether the (slow) tomlkit document has been built yet."""
+        return self._doc is not None
+
+    def result(self) -> LoadResult:
+        """The model and the loader's problems for the current text."""
+        if self._result is None or self._result[0] is not self._text:
+            self._result = (self._text, loader.parse_text(self._text, str(self.path) if self.path else ""))
+        return self._result[1]
+
+    def diff(self) -> str:
+        """Unified diff from the text on disk (as loaded or last saved) to the current text."""
+        name = self.path.name if self.path is not None else "space.toml"
+        return "".join(
+            difflib.unified_diff(
+                self._saved_text.splitlines(keepends=True),
+                self._text.splitlines(keepends=True),
+                fromfile=f"{name} (saved)",
+                tofile=f"{name} (edited)",
+            )
+        )
+
+    # -- saving ------------------------------------------------------------------------------------------
+    def verify(self) -> None:
+        """Raises `SaveVerifyError` unless the current text reads back (tomllib) as the intended data."""
+        where = str(self.path) if self.path is not None else "the space"
+        try:
+            written = tomllib.loads(self._text)
+        except tomllib.TOMLDecodeError as error:
+            raise SaveVerifyError(
+                f"{where}: not saved: the edited text is not valid TOML ({error}); undo the last edit and report this"
+            ) from None
+        if written != self.data:
+            raise SaveVerifyError(
+                f"{where}: not saved: the edited text does not read back as the intended data"
+                f"{_first_difference(self.data, written)}; undo the last edit and report this"
+            )
+
+    def save(self, force: bool = False) -> None:
+        """Verifies, then writes atomically. Raises SaveConflict (file changed on disk; `force` overwrites),
+        SaveVerifyError (nothing written) or OSError."""
+        if self.path is None:
+            raise EditError("this space has no file yet; choose where to save it")
+        if self._data is not None:
+            self.verify()
+        content = self._text.encode("utf-8")
+        self._disk_hash = store.write_atomic(self.path, content, expected_hash=self._disk_hash, force=force)
+        self._saved_text = self._text
+
+    def reload(self) -> None:
+        """Re-reads the file from disk: edits and their history are dropped."""
+        if self.path is None:
+            raise EditError("this space has no file to reload from")
+        raw = loader.read_bytes(self.path)
+        self._reset(_decode(raw, self.path), store.sha256_of(raw))
+
+    # -- undo / redo -------------------------------------------------------------------------------------
+    def undo(self) -> str | None:
+        """Undoes the last edit; returns its label, or None when there is nothing to undo."""
+        if not self._undo:
+            return None
+        change = self._undo.pop()
+        self._replay(change, change.journal.undo, change.text_before)
+        self._data = change.data_before
+        self._redo.append(change)
+        return change.label
+
+    def redo(self) -> str | None:
+        if not self._redo:
+            return None
+        change = self._redo.pop()
+        self._replay(change, change.journal.redo, change.text_after)
+        self._data = change.data_after
+        self._undo.append(change)
+        return change.label
+
+    def _replay(self, change: _Change, apply: Callable[[], None], text: str) -> None:
+        if self._doc is not None and change.generation == self._generation:
+            apply()
+            if self._render() != text:
+                # The tree no longer renders as the text we recorded: trust the text and re-parse when needed.
+                self._drop_doc()
+        else:
+            self._drop_doc()
+        self._text = text
+        self.last_changed = change.changed
+
+    def _drop_doc(self) -> None:
+        self._doc = None
+        self._generation += 1
+
+    # -- the edit machinery ------------------------------------------------------------------------------
+    def _document(self) -> tomlkit.TOMLDocument:
+        if self._doc is None:
+            self._doc = tomlkit.parse(self._text)
+            self._generation += 1
+        return self._doc
+
+    def _render(self) -> str:
+        text = self._document().as_string()
+        if self._newline == "\r\n":
+            text = re.sub(r"(?<!\r)\n", "\r\n", text)
+        return text
+
+    @contextmanager
+    def _edit(self, label: str, changed: DataPath) -> Iterator[None]:
+        if self._data is None:
+            raise EditError(
+                f"{self.path or 'the space'} is not valid TOML ({self._syntax_error}); fix it in a text editor first"
+            )
+        doc = self._document()
+        state = _EditState()
+        self._state, self._work = state, dict(self._data)
+        state.fresh.add(id(self._work))
+        try:
+            yield
+            text = self._render()
+        except BaseException:
+            state.journal.undo()
+            raise
+        finally:
+            self._state, work = None, self._work
+            self._work = None
+        assert work is not None and doc is self._doc
+        change = _Change(label, state.journal, self._generation, self._text, text, self._data, work, changed)
+        self._undo.append(change)
+        self._redo.clear()
+        self._text, self._data = text, work
+        self.last_changed = changed
+
+    @property
+    def _journal(self) -> _Journal:
+        assert self._state is not None
+        return self._state.journal
+
+    def _mutable(self, path: DataPath) -> Any:
+        """The plain data at `path` in the edit's working copy, copying each level the first time it changes."""
+        assert self._work is not None and self._state is not None
+        node: Any = self._work
+        for part in path:
+            child = node[part]
+            if id(child) not in self._state.fresh:
+                child = child.copy()
+                node[part] = child
+                self._state.fresh.add(id(child))
+            node = child
+        return node
+
+    def _node(self, path: DataPath) -> Container:
+        """The tomlkit container (a table's body, or the document) at a data path."""
+        node: Any = self._document()
+        for part in path:
+            if isinstance(part, int):
+                if not isinstance(node, AoT) or part >= len(node._body):
+                    raise EditError(f"{self._where(path)} is not written as [[...]] tables; edit it in a text editor")
+                node = node._body[part]
+            else:
+                container = node.value if isinstance(node, Table) else node
+                index = _key_index(container, part)
+                if index is None:
+                    raise EditError(f"{self._where(path)} was not found in the file")
+                node = container._body[index][1]
+        if isinstance(node, Table):
+            return node.value
+        if isinstance(node, Container):
+            return node
+        raise EditError(f"{self._where(path)} is not written as a [table]; edit it in a text editor")
+
+    # data-and-tree primitives used by every edit -------------------------------------------------------------
+    def _set(self, path: DataPath, key: str, value: Any) -> None:
+        """Sets one key of the table at `path`: replaces the value (keeping its comment in its column), or adds
+        the key after the table's other keys, before its sub-tables."""
+        container = self._node(path)
+        index = _key_index(container, key)
+        if index is not None:
+            old_key, old = container._body[index]
+            if isinstance(old, Table | AoT):
+                raise EditError(f"{self._where(path)}.{key} is a table, not a value")
+            new = _render_value(value, old)
+            new.trivia.indent = old.trivia.indent
+            new.trivia.comment = old.trivia.comment
+            new.trivia.trail = old.trivia.trail
+            new.trivia.comment_ws = old.trivia.comment_ws
+            if old.trivia.comment:
+                # Keep the comment where it was: the value grew or shrank by this much.
+                shift = len(old.as_string()) - len(new.as_string())
+                new.trivia.comment_ws = " " * max(1, len(old.trivia.comment_ws) + shift)
+            _body_set(self._journal, container, index, (old_key, new))
+        else:
+            position = 0
+            for at, (existing, item) in enumerate(container._body):
+                if existing is not None and not isinstance(item, Table | AoT):
+                    position = at + 1
+            if position > 0:
+                before = container._body[position - 1][1]
+                if "\n" not in before.trivia.trail and not isinstance(before, Whitespace | Comment):
+                    _set_trail(self._journal, before, before.trivia.trail + self._newline)
+            new = _render_value(value, None)
+            new.trivia.trail = self._newline
+            _body_insert(self._journal, container, position, SingleKey(key), new)
+        self._mutable(path)[key] = value
+
+    def _new_table(self, values: dict[str, Any]) -> Table:
+        table = tomlkit.table()
+        table.trivia.trail = self._newline
+        for key, value in values.items():
+            item = _render_value(value, None)
+            item.trivia.trail = self._newline
+            table.append(key, item)
+        return table
+
+    def _insert_entry(
+        self,
+        owner: DataPath,
+        name: str,
+        index: int,
+        table: Table,
+        value: dict[str, Any],
+        lead: list[tuple[Key | None, Item]] | None = None,
+    ) -> None:
+        """Inserts `table` as entry `index` of the array of tables `name` under `owner`.
+
+        Comments that introduced the entry now at `index` (or whatever header follows) move below the new entry,
+        still above what they describe; the blank lines before it are repeated after it, so spacing stays local.
+        """
+        journal = self._journal
+        container = self._node(owner)
+        aot_index = _key_index(container, name)
+        aot = container._body[aot_index][1] if aot_index is not None else None
+        if aot is not None and not isinstance(aot, AoT):
+            raise EditError(f"{self._where((*owner, name))} is not written as [[...]] tables; edit it in a text editor")
+        if aot is None:
+            position = len(container._body)
+            if not owner:
+                later = [
+                    i
+                    for i, (k, _) in enumerate(container._body)
+                    if k is not None and _top_rank(k.key) > _top_rank(name)
+                ]
+                position = later[0] if later else position
+            anchor, end = _anchor_before(container, position)
+        elif index > 0:
+            anchor = _deepest(aot._body[index - 1].value)
+            end = len(anchor._body)
+        else:
+            anchor, end = _anchor_before(container, aot_index)
+        start, below, blank = _split_tail(anchor, end)
+        blanks = [entry for entry in anchor._body[below:blank] if isinstance(entry[1], Whitespace)]
+        at_eof = anchor is _deepest(self._document()) and end == len(anchor._body)
+        if not blanks and blank == end and at_eof and self._blank_before_headers and end > 0:
+            # Appending at the end of a file that separates its tables with blank lines.
+            _body_insert(journal, anchor, end, None, Whitespace(self._newline))
+            end += 1
+            blank = end
+        # The new entry's own trailing blank lines go: what follows it gets the spacing of its new place.
+        inner = _deepest(table.value)
+        while inner._body and inner._body[-1][0] is None and isinstance(inner._body[-1][1], Whitespace | Null):
+            _body_pop(journal, inner, len(inner._body) - 1)
+        moved = [_body_pop(journal, anchor, blank) for _ in range(end - blank)]
+        if not at_eof:
+            for entry in blanks:
+                _body_insert(journal, inner, len(inner._body), None, _copy_trivia(entry[1]))
+        for entry in moved:
+            _body_insert(journal, inner, len(inner._body), *entry)
+        for offset, entry in enumerate(lead or []):
+            _body_insert(journal, anchor, blank + offset, *entry)
+        if aot is None:
+            # Re-find the spot: popping trivia above may have shifted it.
+            if anchor is container:
+                position = blank + len(lead or [])
+            new_aot = AoT([table], name=name)
+            _body_insert(journal, container, position, SingleKey(name), new_aot)
+            self._mutable(owner)[name] = [value]
+        else:
+            _aot_insert(journal, aot, index, table)
+            self._mutable((*owner, name)).insert(index, value)
+
+    def _remove_entry(
+        self, owner: DataPath, name: str, index: int, carry_comments: bool = False
+    ) -> tuple[Table, dict[str, Any], list[tuple[Key | None, Item]]]:
+        """Deletes entry `index` of `name` under `owner`. Comments that introduce what follows it stay, above
+        that; with `carry_comments`, the comment lines right above the entry are taken too (and returned)."""
+        journal = self._journal
+        container = self._node(owner)
+        aot_index = _key_index(container, name)
+        aot = container._body[aot_index][1] if aot_index is not None else None
+        if not isinstance(aot, AoT) or index >= len(aot._body):
+            raise EditError(f"{self._where((*owner, name, index))} is not written as [[...]] tables; edit it by hand")
+        table = aot._body[index]
+        if index > 0:
+            anchor = _deepest(aot._body[index - 1].value)
+            end = len(anchor._body)
+        else:
+            anchor, end = _anchor_before(container, aot_index)
+        a_start, a_below, a_blank = _split_tail(anchor, end)
+        carried: list[tuple[Key | None, Item]] = []
+        if carry_comments:
+            first = end
+            while first > a_blank and isinstance(anchor._body[first - 1][1], Comment):
+                first -= 1
+            carried = [_body_pop(journal, anchor, first) for _ in range(end - first)]
+            end = first
+        inner = _deepest(table.value)
+        at_eof = inner is _deepest(self._document())
+        i_end = len(inner._body)
+        _, i_below, i_blank = _split_tail(inner, i_end)
+        rest = [_body_pop(journal, inner, i_blank) for _ in range(i_end - i_blank)]
+        keep: list[tuple[Key | None, Item]] = []
+        if rest and (end > a_blank or a_below == a_blank):
+            keep = [(None, _copy_trivia(item)) for _, item in inner._body[i_below:i_blank]]
+        if at_eof and not rest and end == a_blank:
+            # The file now ends where the entry started: end it the way it ended before, not with a blank line.
+            for _ in range(a_blank - a_below):
+                _body_pop(journal, anchor, a_below)
+            end = a_below
+            keep = [(None, _copy_trivia(item)) for _, item in inner._body[i_below:i_blank]]
+        for offset, entry in enumerate([*keep, *rest]):
+            _body_insert(journal, anchor, end + offset, *entry)
+        if len(aot._body) == 1:
+            _body_pop(journal, container, _key_index(container, name))
+            value = self._mutable(owner).pop(name)[0]
+        else:
+            _aot_pop(journal, aot, index)
+            value = self._mutable((*owner, name)).pop(index)
+        return table, value, carried
+
+    # -- looking things up in the data -----------------------------------------------------------------------
+    def _at(self, path: DataPath) -> Any:
+        node: Any = self.data
+        for part in path:
+            try:
+                node = node[part]
+            except (KeyError, IndexError, TypeError):
+                raise EditError(f"{self._where(path)} does not exist in the space") from None
+        return node
+
+    def _where(self, path: DataPath) -> str:
+        """`audiences[high_value].connections[fb].identifiers[2]`: a place in the words the loader uses."""
+        words: list[str] = []
+        node: Any = self.data
+        parts = list(path)
+        i = 0
+        while i < len(parts):
+            part = parts[i]
+            index = parts[i + 1] if i + 1 < len(parts) else None
+            if not isinstance(index, int):
+                words.append(str(part))
+                node = node.get(part) if isinstance(node, dict) else None
+                i += 1
+                continue
+            entries = node.get(part) if isinstance(node, dict) else None
+            entry = entries[index] if isinstance(entries, list) and 0 <= index < len(entries) else None
+            label: Any = index + 1
+            if isinstance(entry, dict):
+                if part == "connections":
+                    label = entry.get("destination") or label
+                elif part not in ("identifiers", "conditions"):
+                    label = entry.get("key") or label
+            words.append(f"{part}[{label}]")
+            node = entry
+            i += 2
+        return ".".join(words)
+
+    def _connection(self, conn: DataPath) -> tuple[DataPath, dict[str, Any]]:
+        conn = tuple(conn)
+        if not (
+            (len(conn) == 4 and conn[0] == "audiences" and conn[2] == "connections")
+            or (len(conn) == 6 and conn[0] == "journeys" and conn[2] == "steps" and conn[4] == "connections")
+        ):
+            raise EditError(f"{conn} is not a connection's path, e.g. ('audiences', 0, 'connections', 1)")
+        connection = self._at(conn)
+        if not isinstance(connection, dict):
+            raise EditError(f"{self._where(conn)} is not a table")
+        return conn, connection
+
+    def _rows(self, conn: DataPath) -> list[dict[str, Any]]:
+        rows = self._at(conn).get("identifiers", [])
+        return rows if isinstance(rows, list) else []
+
+    def _row_index(self, conn: DataPath, index: int, count: int) -> int:
+        if not isinstance(index, int) or not 0 <= index < count:
+            raise EditError(
+                f"{self._where(conn)} has no identifier row {index + 1 if isinstance(index, int) else index}"
+            )
+        return index
+
+    def _index_of(self, kind: str, key: str, owner: DataPath = ()) -> int:
+        entries = self._at(owner).get(kind, []) if owner else self.data.get(kind, [])
+        for index, entry in enumerate(entries if isinstance(entries, list) else []):
+            if isinstance(entry, dict) and entry.get("key") == key:
+                return index
+        place = f"{self._where(owner)}." if owner else ""
+        raise EditError(f'{place}{kind} has no "{key}"' + loader.did_you_mean(key, _keys(entries)))
+
+    def _check_new_key(self, kind: str, key: str, owner: DataPath = (), keep: int | None = None) -> None:
+        if not isinstance(key, str) or not ENTITY_KEY_PATTERN.match(key):
+            raise EditError(f'"{key}" cannot be a {kind[:-1]} key: it must not be empty or contain spaces or brackets')
+        entries = self._at(owner).get(kind, []) if owner else self.data.get(kind, [])
+        for index, entry in enumerate(entries if isinstance(entries, list) else []):
+            if index != keep and isinstance(entry, dict) and entry.get("key") == key:
+                raise EditError(f'{kind} already has "{key}"; choose another key')
+
+    def _owner_where_for_steps(self, journey_key: str) -> DataPath:
+        return ("journeys", self._index_of("journeys", journey_key))
+
+    def _check_setting(self, key: str, value: Any) -> None:
+        if key in _BOOL_SETTINGS:
+            if not isinstance(value, bool):
+                raise EditError(f"{key} is true or false, not {value!r}")
+        elif key == "setup":
+            if value not in catalog.SETUPS:
+                raise EditError(f'setup is "default" or "customized", not {value!r}')
+        elif key in ("enter_event", "exit_event"):
+            if not isinstance(value, str) or not value.strip():
+                raise EditError(f'{key} needs an event name, e.g. "{catalog.DEFAULT_ENTER_EVENT}"')
+        elif key == "destination":
+            self._check_destination(value)
+        else:
+            raise EditError(
+                f'a connection has no setting "{key}"' + loader.did_you_mean(key, (*CONNECTION_SETTINGS, "destination"))
+            )
+
+    def _check_destination(self, key: Any) -> None:
+        if key not in _keys(self.data.get("destinations", [])):
+            raise EditError(f'no destination "{key}" is added to the space; add it first')
+
+    # -- identifier rows ---------------------------------------------------------------------------------------
+    def add_row(
+        self,
+        conn: DataPath,
+        segment: str,
+        destination: str,
+        strategy: str = catalog.DEFAULT_STRATEGY,
+        index: int | None = None,
+    ) -> None:
+        conn, _ = self._connection(conn)
+        _check_row_values(segment, destination, strategy)
+        count = len(self._rows(conn))
+        at = count if index is None else index
+        if not isinstance(at, int) or not 0 <= at <= count:
+            raise EditError(f"{self._where(conn)} has {count} rows; a new row can go at 1 to {count + 1}")
+        value = {"segment": segment, "destination": destination, "strategy": strategy}
+        label = f"add row {segment} -> {destination} ({strategy}) to {self._where(conn)}"
+        with self._edit(label, conn[:2]):
+            self._insert_entry(conn, "identifiers", at, self._new_table(value), value)
+
+    def remove_row(self, conn: DataPath, index: int) -> None:
+        conn, _ = self._connection(conn)
+        index = self._row_index(conn, index, len(self._rows(conn)))
+        segment = self._rows(conn)[index].get("segment", "")
+        with self._edit(f"remove row {index + 1} ({segment}) from {self._where(conn)}", conn[:2]):
+            self._remove_entry(conn, "identifiers", index)
+
+    def move_row(self, conn: DataPath, index: int, new_index: int) -> None:
+        conn, _ = self._connection(conn)
+        count = len(self._rows(conn))
+        index = self._row_index(conn, index, count)
+        new_index = self._row_index(conn, new_index, count)
+        if index == new_index:
+            return
+        with self._edit(f"move row {index + 1} of {self._where(conn)} to {new_index + 1}", conn[:2]):
+            table, value, carried = self._remove_entry(conn, "identifiers", index, carry_comments=True)
+            self._insert_entry(conn, "identifiers", new_index, table, value, lead=carried)
+
+    def set_row(
+        self,
+        conn: DataPath,
+        index: int,
+        *,
+        segment: str | None = None,
+        destination: str | None = None,
+        strategy: str | None = None,
+    ) -> None:
+        conn, _ = self._connection(conn)
+        index = self._row_index(conn, index, len(self._rows(conn)))
+        row = self._rows(conn)[index]
+        changes = {
+            key: value
+            for key, value in (("segment", segment), ("destination", destination), ("strategy", strategy))
+            if value is not None and row.get(key) != value
+        }
+        _check_row_values(segment or row.get("segment", "x"), destination or row.get("destination", "x"), strategy)
+        if not changes:
+            return
+        path = (*conn, "identifiers", index)
+        first, *others = changes
+        words = "".join(f", {key} to {changes[key]}" for key in others)
+        with self._edit(f"set {first} of {self._where(path)} to {changes[first]}{words}", conn[:2]):
+            for key, value in changes.items():
+                self._set(path, key, value)
+
+    # -- connections ---------------------------------------------------------------------------------------------
+    def set_connection(self, conn: DataPath, key: str, value: Any) -> None:
+        """Sets one event setting. Setting a value back to its default still writes it: no line disappears."""
+        conn, connection = self._connection(conn)
+        self._check_setting(key, value)
+        if key in connection and connection[key] == value and type(connection[key]) is type(value):
+            return
+        shown = str(value).lower() if isinstance(value, bool) else value
+        with self._edit(f"set {key} of {self._where(conn)} to {shown}", conn[:2]):
+            self._set(conn, key, value)
+            if key == "destination":
+                self.last_changed = conn[:2]
+
+    def add_connection(self, owner: DataPath, destination: str, **settings: Any) -> None:
+        owner = tuple(owner)
+        if not (
+            (len(owner) == 2 and owner[0] == "audiences")
+            or (len(owner) == 4 and owner[0] == "journeys" and owner[2] == "steps")
+        ):
+            raise EditError(f"{owner} is not an audience or a journey step, e.g. ('audiences', 0)")
+        table = self._at(owner)
+        if owner[0] == "journeys" and table.get("type") != "send":
+            raise EditError(f"{self._where(owner)} is a {table.get('type')} step: connect destinations to send steps")
+        self._check_destination(destination)
+        existing = table.get("connections", [])
+        if destination in [c.get("destination") for c in existing if isinstance(c, dict)]:
+            raise EditError(f"{self._where(owner)} is already connected to {destination}")
+        for key, value in settings.items():
+            if key not in CONNECTION_SETTINGS:
+                raise EditError(f'a connection has no setting "{key}"' + loader.did_you_mean(key, CONNECTION_SETTINGS))
+            self._check_setting(key, value)
+        value = {"destination": destination}
+        value.update((key, settings[key]) for key in CONNECTION_SETTINGS if key in settings)
+        count = len(existing) if isinstance(existing, list) else 0
+        with self._edit(f"connect {self._where(owner)} to {destination}", owner[:2]):
+            self._insert_entry(owner, "connections", count, self._new_table(value), value)
+
+    def remove_connection(self, conn: DataPath) -> None:
+        conn, _ = self._connection(conn)
+        with self._edit(f"remove connection {self._where(conn)}", conn[:2]):
+            self._remove_entry(conn[:-2], "connections", conn[-1])
+
+    # -- destinations ----------------------------------------------------------------------------------------------
+    def add_destination(self, key: str, type: str, name: str, external_id_type: str | None = None) -> None:
+        self._check_new_key("destinations", key)
+        if type not in catalog.DESTINATION_TYPES:
+            raise EditError(
+                f'"{type}" is not a destination type; use one of {", ".join(catalog.DESTINATION_TYPES)}'
+                + loader.did_you_mean(type, catalog.DESTINATION_TYPES)
+            )
+        _check_name(name, "destination")
+        value: dict[str, Any] = {"key": key, "type": type, "name": name}
+        if external_id_type is not None:
+            if type != catalog.GOOGLE:
+                raise EditError(f"external_id_type applies only to {catalog.GOOGLE}")
+            if external_id_type not in catalog.GOOGLE_EXTERNAL_ID_TYPES:
+                raise EditError('external_id_type is "email" or "mobile_id"')
+            value["external_id_type"] = external_id_type
+        count = len(self.data.get("destinations", []))
+        with self._edit(f"add destination {key} ({type})", ("destinations", count)):
+            self._insert_entry((), "destinations", count, self._new_table(value), value)
+
+    def _users(self, destination: str) -> list[DataPath]:
+        found: list[DataPath] = []
+        for a, audience in enumerate(self.data.get("audiences", [])):
+            for c, connection in enumerate(audience.get("connections", [])):
+                if connection.get("destination") == destination:
+                    found.append(("audiences", a, "connections", c))
+        for j, journey in enumerate(self.data.get("journeys", [])):
+            for s, step in enumerate(journey.get("steps", [])):
+                for c, connection in enumerate(step.get("connections", [])):
+                    if connection.get("destination") == destination:
+                        found.append(("journeys", j, "steps", s, "connections", c))
+        return found
+
+    def rename_destination(self, key: str, new_key: str | None = None, name: str | None = None) -> None:
+        """Renames a destination's key (and every connection that names it, in the same edit) and/or its name."""
+        index = self._index_of("destinations", key)
+        path = ("destinations", index)
+        if new_key is not None and new_key != key:
+            self._check_new_key("destinations", new_key, keep=index)
+        else:
+            new_key = None
+        if name is not None:
+            _check_name(name, "destination")
+            if name == self._at(path).get("name"):
+                name = None
+        if new_key is None and name is None:
+            return
+        users = self._users(key) if new_key is not None else []
+        words = []
+        if new_key is not None:
+            words.append(f"rename destination {key} to {new_key}")
+            if users:
+                words.append(f"in {len(users)} connection{'s' if len(users) != 1 else ''}")
+        if name is not None:
+            words.append(f"{'and ' if words else ''}name destination {new_key or key} {name!r}")
+        with self._edit(" ".join(words), () if users else path):
+            if new_key is not None:
+                self._set(path, "key", new_key)
+                for conn in users:
+                    self._set(conn, "destination", new_key)
+            if name is not None:
+                self._set(path, "name", name)
+
+    def remove_destination(self, key: str, cascade: bool = False) -> None:
+        """Removes a destination. Refused with `DestinationInUse` while connections use it, unless `cascade`,
+        which removes those connections too, in the same undoable edit."""
+        index = self._index_of("destinations", key)
+        users = self._users(key)
+        if users and not cascade:
+            wheres = [self._where(conn) for conn in users]
+            raise DestinationInUse(
+                f'destination "{key}" is used by {len(users)} connection{"s" if len(users) != 1 else ""} '
+                f"({', '.join(wheres)}); remove them first, or remove them with it",
+                wheres,
+            )
+        label = f"remove destination {key}"
+        if users:
+            label += f" and its {len(users)} connection{'s' if len(users) != 1 else ''}"
+        with self._edit(label, ()):
+            # Last first, so that the paths of the ones still to remove stay valid.
+            for conn in reversed(users):
+                self._remove_entry(conn[:-2], "connections", conn[-1])
+            self._remove_entry((), "destinations", index)
+
+    # -- audiences ---------------------------------------------------------------------------------------------
+    def add_audience(self, key: str, name: str) -> None:
+        self._check_new_key("audiences", key)
+        _check_name(name, "audience")
+        value = {"key": key, "name": name}
+        count = len(self.data.get("audiences", []))
+        with self._edit(f"add audience {key}", ("audiences", count)):
+            self._insert_entry((), "audiences", count, self._new_table(value), value)
+
+    def rename_audience(self, key: str, new_key: str | None = None, name: str | None = None) -> None:
+        self._rename(("audiences", self._index_of("audiences", key)), "audience", new_key, name)
+
+    def remove_audience(self, key: str) -> None:
+        index = self._index_of("audiences", key)
+        with self._edit(f"remove audience {key}", ()):
+            self._remove_entry((), "audiences", index)
+
+    def _rename(self, path: DataPath, word: str, new_key: str | None, name: str | None) -> None:
+        entry = self._at(path)
+        kind = str(path[-2])
+        if new_key is not None and new_key != entry.get("key"):
+            self._check_new_key(kind, new_key, path[:-2], keep=int(path[-1]))
+        else:
+            new_key = None
+        if name is not None:
+            _check_name(name, word)
+            if name == entry.get("name"):
+                name = None
+        if new_key is None and name is None:
+            return
+        where = self._where(path)
+        words = []
+        if new_key is not None:
+            words.append(f"rename {where} to {new_key}")
+        if name is not None:
+            words.append(f"{'and ' if words else ''}name {where if new_key is None else 'it'} {name!r}")
+        with self._edit(" ".join(words), path[:2]):
+            if new_key is not None:
+                self._set(path, "key", new_key)
+            if name is not None:
+                self._set(path, "name", name)
+
+    # -- journeys and steps ----------------------------------------------------------------------------------------
+    def add_journey(self, key: str, name: str) -> None:
+        self._check_new_key("journeys", key)
+        _check_name(name, "journey")
+        value = {"key": key, "name": name}
+        count = len(self.data.get("journeys", []))
+        with self._edit(f"add journey {key}", ("journeys", count)):
+            self._insert_entry((), "journeys", count, self._new_table(value), value)
+
+    def rename_journey(self, key: str, new_key: str | None = None, name: str | None = None) -> None:
+        self._rename(("journeys", self._index_of("journeys", key)), "journey", new_key, name)
+
+    def remove_journey(self, key: str) -> None:
+        index = self._index_of("journeys", key)
+        with self._edit(f"remove journey {key}", ()):
+            self._remove_entry((), "journeys", index)
+
+    def add_step(self, journey_key: str, key: str, type: str, index: int | None = None) -> None:
+        owner = self._owner_where_for_steps(journey_key)
+        self._check_new_key("steps", key, owner)
+        if type not in catalog.STEP_TYPES:
+            raise EditError(
+                f'a step is "filter" or "send", not {type!r}' + loader.did_you_mean(type, catalog.STEP_TYPES)
+            )
+        count = len(self._at(owner).get("steps", []))
+        at = count if index is None else index
+        if not isinstance(at, int) or not 0 <= at <= count:
+            raise EditError(f"{self._where(owner)} has {count} steps; a new step can go at 1 to {count + 1}")
+        value = {"key": key, "type": type}
+        with self._edit(f"add {type} step {key} to {self._where(owner)}", owner):
+            self._insert_entry(owner, "steps", at, self._new_table(value), value)
+
+    def rename_step(self, journey_key: str, key: str, new_key: str) -> None:
+        owner = self._owner_where_for_steps(journey_key)
+        self._rename((*owner, "steps", self._index_of("steps", key, owner)), "step", new_key, None)
+
+    def remove_step(self, journey_key: str, key: str) -> None:
+        owner = self._owner_where_for_steps(journey_key)
+        index = self._index_of("steps", key, owner)
+        with self._edit(f"remove step {self._where((*owner, 'steps', index))}", owner):
+            self._remove_entry(owner, "steps", index)
+
+
+# -- small helpers ---------------------------------------------------------------------------------------------
+
+
+def _decode(raw: bytes, path: Path) -> str:
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise SpaceReadError(loader._utf8_problem(raw, error, str(path)).message) from None
+
+
+def _keys(entries: Any) -> list[str]:
+    if not isinstance(entries, list):
+        return []
+    return [entry.get("key") for entry in entries if isinstance(entry, dict) and isinstance(entry.get("key"), str)]
+
+
+def _top_rank(name: str) -> int:
+    # `version` and anything unknown stay first; the known tables follow in the spec's order.
+    return _TOP_ORDER.index(name) if name in _TOP_ORDER else -1
+
+
+def _check_name(name: Any, word: str) -> None:
+    if not isinstance(name, str) or not name.strip():
+        raise EditError(f"a {word} needs a name a person can read")
+
+
+def _check_row_values(segment: Any, destination: Any, strategy: Any) -> None:
+    if not isinstance(segment, str) or not segment.strip():
+        raise EditError('a row needs a Segment identifier, e.g. "email"')
+    if not isinstance(destination, str):
+        raise EditError('a row needs a destination identifier, e.g. "EMAIL"')
+    if strategy is not None and strategy not in catalog.STRATEGIES:
+        raise EditError(
+            f"strategy is one of {', '.join(catalog.STRATEGIES)}, not {strategy!r}"
+            + loader.did_you_mean(str(strategy), catalog.STRATEGIES)
+        )
+
+
+def _first_difference(intended: Any, written: Any, path: str = "") -> str:
+    """` (at audiences[0].name: meant 'x', the text says 'y')`: the first place two data trees differ."""
+    if isinstance(intended, dict) and isinstance(written, dict):
+        for key in list(intended) + [k for k in written if k not in intended]:
+            if key not in written or key not in intended or intended[key] != written[key]:
+                return _first_difference(intended.get(key), written.get(key), f"{path}.{key}" if path else str(key))
+    if isinstance(intended, list) and isinstance(written, list) and len(intended) == len(written):
+        for index, (a, b) in enumerate(zip(intended, written, strict=True)):
+            if a != b:
+                return _first_difference(a, b, f"{path}[{index}]")
+    return f" (at {path or 'the top'}: meant {intended!r}, the text says {written!r})"
