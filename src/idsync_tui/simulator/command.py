@@ -103,5 +103,5 @@ def run_simulate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             if text:
                 write(notice_text(output) + "\n")
             else:
-                print("note:" + notice_text(output).removeprefix("  "), file=err)
+                print(notice_text(output, log=False), file=err)
     return 0

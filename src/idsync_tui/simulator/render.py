@@ -55,7 +55,10 @@ def event_text(event: dict[str, Any]) -> str:
     )
 
 
-def notice_text(notice: Notice) -> str:
+def notice_text(notice: Notice, log: bool = True) -> str:
+    """A notice as a log line (indented under the events), or as `note: ...` for stderr (`log=False`)."""
     place = f"{_source(notice.source)} -> {notice.destination} " if notice.destination else ""
     who = f"{notice.profile}: " if notice.profile else ""
-    return f"   {notice.at} {place}{who}note: {notice.message}"
+    if log:
+        return f"   {notice.at} {place}{who}note: {notice.message}"
+    return f"note: {notice.at} {place}{who}{notice.message}"

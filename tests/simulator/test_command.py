@@ -1,0 +1,132 @@
+"""`idsync-tui simulate`: exit codes, streams, formats and byte-for-byte determinism."""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+
+from simhelpers import HEAD, identifier, profile_line
+
+from idsync_tui.simulator.command import run_simulate
+
+BODY = """
+[[audiences]]
+key = "vip"
+name = "VIP"
+
+[[audiences.connections]]
+destination = "braze"
+send_identify = true
+"""
+
+
+def write_space(tmp_path, body=BODY, profiles='profiles = "people.jsonl"'):
+    path = tmp_path / "space.toml"
+    path.write_text(HEAD.format(space_extra=profiles) + body)
+    return path
+
+
+def write_profiles(tmp_path, lines, name="people.jsonl"):
+    path = tmp_path / name
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def run(space, **options):
+    args = argparse.Namespace(
+        space=str(space), profiles=None, audience=None, journey=None, format="jsonl", timeline=False
+    )
+    for key, value in options.items():
+        setattr(args, key, value)
+    out, err = io.StringIO(), io.StringIO()
+    code = run_simulate(args, out, err)
+    return code, out.getvalue(), err.getvalue()
+
+
+PEOPLE = [
+    profile_line("p1", [identifier("user_id", "u1"), identifier("email", "a@x.example")]),
+    "{broken",
+    profile_line("p2", [identifier("email", "b@x.example")]),
+    '{"at": "2024-06-01T10:03:00Z", "profile": "p2", "add_identifier": {"type": "email", "value": "c@x.example"}}',
+]
+
+
+def test_events_go_to_stdout_as_json_lines_and_bad_lines_to_stderr_with_their_number(tmp_path):
+    space = write_space(tmp_path)
+    profiles = write_profiles(tmp_path, PEOPLE)
+    code, out, err = run(space)
+    assert code == 0
+    events = [json.loads(line) for line in out.splitlines()]
+    assert [(e["profile"], e["call"]) for e in events] == [
+        ("p1", "identify"),
+        ("p1", "track"),
+        ("p1", "identify"),
+        ("p1", "track"),
+        ("p2", "identify"),
+        ("p2", "track"),
+    ]
+    assert f"{profiles}:2: not valid JSON" in err
+
+
+def test_the_same_input_gives_the_same_output_byte_for_byte(tmp_path):
+    space = write_space(tmp_path)
+    write_profiles(tmp_path, PEOPLE)
+    first = run(space, timeline=True)
+    second = run(space, timeline=True)
+    assert first == second
+    assert first[1].count("\n") == 10  # 6 first-sync events + 4 for the re-sync of p2 (2 emails x 2 calls)
+
+
+def test_text_format_prints_one_readable_line_per_event(tmp_path):
+    space = write_space(tmp_path)
+    write_profiles(tmp_path, PEOPLE)
+    code, out, _ = run(space, format="text", timeline=True)
+    event_lines = [line for line in out.splitlines() if line.startswith("#")]
+    assert code == 0 and len(event_lines) == 10
+    assert event_lines[0] == (
+        "#1 2024-06-01T10:00:00Z audience vip -> braze p1 (userId u1) enter identify: user_id=u1 (v1)"
+    )
+    assert "context.traits.email=c@x.example" in event_lines[-1]
+
+
+def test_profiles_option_overrides_the_space_and_a_missing_file_exits_2(tmp_path):
+    space = write_space(tmp_path)
+    other = write_profiles(tmp_path, PEOPLE[:1], "other.jsonl")
+    code, out, _ = run(space, profiles=str(other))
+    assert code == 0 and out.count("\n") == 4
+    code, _, err = run(space)
+    assert code == 2 and "people.jsonl does not exist" in err
+
+
+def test_without_any_profiles_file_it_exits_2_and_says_how_to_give_one(tmp_path):
+    code, _, err = run(write_space(tmp_path, profiles=""))
+    assert code == 2
+    assert "--profiles" in err and "[space]" in err
+
+
+def test_an_unknown_audience_exits_2_and_lists_the_keys(tmp_path):
+    write_profiles(tmp_path, PEOPLE)
+    code, _, err = run(write_space(tmp_path), audience="vpi")
+    assert code == 2 and 'no audience "vpi"' in err and "vip" in err
+
+
+def test_a_space_with_errors_exits_1_and_prints_them_like_a_compiler(tmp_path):
+    write_profiles(tmp_path, PEOPLE)
+    broken = BODY.replace('destination = "braze"', 'destination = "nowhere"')
+    code, out, err = run(write_space(tmp_path, broken))
+    assert code == 1 and out == ""
+    assert "space.toml:" in err and "IDS101" in err
+
+
+def test_an_unreadable_space_exits_2(tmp_path):
+    code, _, err = run(tmp_path / "missing.toml")
+    assert code == 2 and "no such file" in err
+
+
+def test_only_the_named_audience_is_simulated(tmp_path):
+    body = BODY + BODY.replace('"vip"', '"other"').replace('"VIP"', '"Other"')
+    write_profiles(tmp_path, PEOPLE[:1])
+    code, out, _ = run(write_space(tmp_path, body), audience="other")
+    assert code == 0
+    assert {json.loads(line)["source"]["key"] for line in out.splitlines()} == {"other"}
