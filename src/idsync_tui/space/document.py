@@ -758,7 +758,7 @@ class SpaceDocument:
             if isinstance(entry, dict) and entry.get("key") == key:
                 return index
         place = f"{self._where(owner)}." if owner else ""
-        raise EditError(f'{place}{kind} has no "{key}"' + loader.did_you_mean(key, _keys(entries)))
+        raise EditError(f'{place}{kind} has no "{key}".' + loader.did_you_mean(key, _keys(entries)))
 
     def _check_new_key(self, kind: str, key: str, owner: DataPath = (), keep: int | None = None) -> None:
         if not isinstance(key, str) or not ENTITY_KEY_PATTERN.match(key):
@@ -785,7 +785,8 @@ class SpaceDocument:
             self._check_destination(value)
         else:
             raise EditError(
-                f'a connection has no setting "{key}"' + loader.did_you_mean(key, (*CONNECTION_SETTINGS, "destination"))
+                f'a connection has no setting "{key}".'
+                + loader.did_you_mean(key, (*CONNECTION_SETTINGS, "destination"))
             )
 
     def _check_destination(self, key: Any) -> None:
@@ -886,7 +887,7 @@ class SpaceDocument:
             raise EditError(f"{self._where(owner)} is already connected to {destination}")
         for key, value in settings.items():
             if key not in CONNECTION_SETTINGS:
-                raise EditError(f'a connection has no setting "{key}"' + loader.did_you_mean(key, CONNECTION_SETTINGS))
+                raise EditError(f'a connection has no setting "{key}".' + loader.did_you_mean(key, CONNECTION_SETTINGS))
             self._check_setting(key, value)
         value = {"destination": destination}
         value.update((key, settings[key]) for key in CONNECTION_SETTINGS if key in settings)
@@ -904,7 +905,7 @@ class SpaceDocument:
         self._check_new_key("destinations", key)
         if type not in catalog.DESTINATION_TYPES:
             raise EditError(
-                f'"{type}" is not a destination type; use one of {", ".join(catalog.DESTINATION_TYPES)}'
+                f'"{type}" is not a destination type; use one of {", ".join(catalog.DESTINATION_TYPES)}.'
                 + loader.did_you_mean(type, catalog.DESTINATION_TYPES)
             )
         _check_name(name, "destination")
@@ -1047,7 +1048,7 @@ class SpaceDocument:
         self._check_new_key("steps", key, owner)
         if type not in catalog.STEP_TYPES:
             raise EditError(
-                f'a step is "filter" or "send", not {type!r}' + loader.did_you_mean(type, catalog.STEP_TYPES)
+                f'a step is "filter" or "send", not {type!r}.' + loader.did_you_mean(type, catalog.STEP_TYPES)
             )
         count = len(self._at(owner).get("steps", []))
         at = count if index is None else index
@@ -1101,7 +1102,7 @@ def _check_row_values(segment: Any, destination: Any, strategy: Any) -> None:
         raise EditError('a row needs a destination identifier, e.g. "EMAIL"')
     if strategy is not None and strategy not in catalog.STRATEGIES:
         raise EditError(
-            f"strategy is one of {', '.join(catalog.STRATEGIES)}, not {strategy!r}"
+            f"strategy is one of {', '.join(catalog.STRATEGIES)}, not {strategy!r}."
             + loader.did_you_mean(str(strategy), catalog.STRATEGIES)
         )
 
