@@ -113,11 +113,15 @@ class FormDialog(Dialog):
                 return f"{label.rstrip(':')} is required"
         return None
 
+    # The handlers call self.accept() so that a subclass's accept() is the one that runs.
     @on(Input.Submitted)
     def submitted(self) -> None:
         self.accept()
 
     @on(Button.Pressed, "#ok")
+    def ok_pressed(self) -> None:
+        self.accept()
+
     def accept(self) -> None:
         values = self.values()
         reason = self.validate(values)

@@ -326,12 +326,21 @@ class ConnectionEditor(SpaceScreen):
                 if ref is not None:
                     self.query_one(RowsTable).move_cursor(row=len(ref.connection.identifiers) - 1)
             else:
-                self.edit(
-                    lambda d: d.set_row(
-                        self.conn_path, index, segment=row.segment, destination=row.destination, strategy=row.strategy
-                    ),
-                    f"row {index + 1}: {row.segment} → {row.destination} ({row.strategy})",
-                )
+                ref = self.ref
+                if ref is None:
+                    return
+                old = ref.connection.identifiers[index]
+                # Only what changed is written: an untouched field keeps its line (or its absence) in the file.
+                changes = {
+                    field: getattr(row, field)
+                    for field in ("segment", "destination", "strategy")
+                    if getattr(row, field) != getattr(old, field)
+                }
+                if changes:
+                    self.edit(
+                        lambda d: d.set_row(self.conn_path, index, **changes),
+                        f"row {index + 1}: {row.segment} → {row.destination} ({row.strategy})",
+                    )
 
         return apply
 
