@@ -229,13 +229,9 @@ class _Builder:
                 self.report("IDS002", f'{label} is missing the required key "{key}"', data_path, where)
         return good
 
-    def check_key(
-        self, value: str, pattern: re.Pattern[str], what: str, data_path: DataPath, where: str
-    ) -> None:
+    def check_key(self, value: str, pattern: re.Pattern[str], what: str, data_path: DataPath, where: str) -> None:
         if value and not pattern.match(value):
-            self.report(
-                "IDS002", f'{what} "{value}" {_PATTERN_HINTS[pattern.pattern]}', (*data_path, "key"), where
-            )
+            self.report("IDS002", f'{what} "{value}" {_PATTERN_HINTS[pattern.pattern]}', (*data_path, "key"), where)
 
     def duplicates(self, items: list[tuple[str, DataPath, str]], what: str) -> None:
         seen: dict[str, DataPath] = {}
@@ -243,9 +239,7 @@ class _Builder:
             if key in seen:
                 first = self.line(seen[key])
                 at = f" (first at line {first})" if first else ""
-                self.report(
-                    "IDS004", f'{what} "{key}" is defined twice{at}; keys must be unique', data_path, where
-                )
+                self.report("IDS004", f'{what} "{key}" is defined twice{at}; keys must be unique', data_path, where)
             else:
                 seen[key] = data_path
 
@@ -273,9 +267,7 @@ class _Builder:
             )
 
         space_table = (
-            self.check_table(top.get("space", {}), SPACE_FIELDS, ("space",), "space")
-            if "space" in top
-            else {}
+            self.check_table(top.get("space", {}), SPACE_FIELDS, ("space",), "space") if "space" in top else {}
         )
         space_key = space_table.get("key", "")
         self.check_key(space_key, SPACE_KEY_PATTERN, "space key", ("space",), "space")
@@ -299,9 +291,7 @@ class _Builder:
         self.duplicates([(x.key, x.path, x.where) for x in audiences if x.key], "audience")
         self.duplicates([(x.key, x.path, x.where) for x in journeys if x.key], "journey")
         for journey in journeys:
-            self.duplicates(
-                [(s.key, s.path, s.where) for s in journey.steps if s.key], f"step of {journey.where}"
-            )
+            self.duplicates([(s.key, s.path, s.where) for s in journey.steps if s.key], f"step of {journey.where}")
         owners = [*audiences, *(step for journey in journeys for step in journey.steps)]
         for owner in owners:
             self.duplicates(
@@ -331,9 +321,7 @@ class _Builder:
         self.check_key(key, CUSTOM_IDENTIFIER_PATTERN, "custom identifier", data_path, where)
         limit = good.get("limit", catalog.DEFAULT_LIMIT)
         if limit < 1:
-            self.report(
-                "IDS002", f"limit = {limit} in {where} must be 1 or more", (*data_path, "limit"), where
-            )
+            self.report("IDS002", f"limit = {limit} in {where} must be 1 or more", (*data_path, "limit"), where)
             limit = catalog.DEFAULT_LIMIT
         return CustomIdentifier(key, limit, data_path, where, self.line(data_path))
 
@@ -348,8 +336,7 @@ class _Builder:
         if kind == catalog.GOOGLE and external_id_type is None and "external_id_type" not in table:
             self.report(
                 "IDS002",
-                f'{where} is a Google Ads Remarketing Lists destination: add external_id_type = "email" '
-                'or "mobile_id"',
+                f'{where} is a Google Ads Remarketing Lists destination: add external_id_type = "email" or "mobile_id"',
                 data_path,
                 where,
             )
@@ -370,9 +357,7 @@ class _Builder:
             self.line(data_path),
         )
 
-    def build_conditions(
-        self, owner: dict[str, Any], data_path: DataPath, where: str
-    ) -> tuple[Condition, ...]:
+    def build_conditions(self, owner: dict[str, Any], data_path: DataPath, where: str) -> tuple[Condition, ...]:
         conditions = []
         for index, table in enumerate(owner.get("conditions", [])):
             c_path: DataPath = (*data_path, "conditions", index)
@@ -410,9 +395,7 @@ class _Builder:
             conditions.append(Condition(good.get("trait", ""), op, value, c_path, c_where, self.line(c_path)))
         return tuple(conditions)
 
-    def build_connections(
-        self, owner: dict[str, Any], data_path: DataPath, where: str
-    ) -> tuple[Connection, ...]:
+    def build_connections(self, owner: dict[str, Any], data_path: DataPath, where: str) -> tuple[Connection, ...]:
         connections = []
         for index, table in enumerate(owner.get("connections", [])):
             c_path: DataPath = (*data_path, "connections", index)
@@ -482,8 +465,7 @@ class _Builder:
             if s_type == "filter" and "connections" in s_good:
                 self.report(
                     "IDS002",
-                    f"{s_where} is a filter step: connections belong on send steps; "
-                    'set type = "send" or move them',
+                    f'{s_where} is a filter step: connections belong on send steps; set type = "send" or move them',
                     (*s_path, "connections"),
                     s_where,
                 )
@@ -525,8 +507,7 @@ def parse_text(text: str, path: str = "") -> LoadResult:
     if not text.strip():
         problem = Problem(
             "IDS003",
-            "the file is empty; a space file starts with version = 1 and a [space] table "
-            "(see sample_spaces/acme.toml)",
+            "the file is empty; a space file starts with version = 1 and a [space] table (see sample_spaces/acme.toml)",
             "",
             1,
             None,
