@@ -40,6 +40,15 @@ def test_a_save_keeps_the_file_mode(tmp_path: Path) -> None:
     assert path.stat().st_mode & 0o777 == 0o640
 
 
+def test_saving_through_a_symlink_replaces_the_linked_file_and_keeps_the_link(tmp_path: Path) -> None:
+    real = _space(tmp_path)
+    link = tmp_path / "link.toml"
+    link.symlink_to(real)
+    write_atomic(link, b"version = 1\n", expected_hash=sha256_of(real.read_bytes()))
+    assert link.is_symlink()
+    assert real.read_bytes() == b"version = 1\n"
+
+
 def test_a_file_changed_on_disk_since_it_was_loaded_is_not_overwritten(tmp_path: Path) -> None:
     path = _space(tmp_path)
     loaded = sha256_of(path.read_bytes())

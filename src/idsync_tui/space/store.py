@@ -108,6 +108,9 @@ def write_atomic(
     just before it replaces the space (tests use it to stop a save at its most delicate moment).
     """
     target = Path(path)
+    if target.is_symlink():
+        # Replace the file the link points to, not the link (dotfiles kept in a repo are often linked).
+        target = target.resolve()
     if not force:
         check_unchanged(target, expected_hash)
     folder = target.parent if str(target.parent) else Path(".")
