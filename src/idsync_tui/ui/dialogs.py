@@ -44,6 +44,12 @@ class Dialog(ModalScreen):
 class ConfirmDialog(Dialog):
     """A question with labelled choices; dismisses with the chosen value (None on escape)."""
 
+    BINDINGS = [
+        CANCEL,
+        Binding("left", "app.focus_previous", "Previous", show=False, id="dialog.previous"),
+        Binding("right", "app.focus_next", "Next", show=False, id="dialog.next"),
+    ]
+
     def __init__(self, title: str, body: str, choices: Iterable[tuple[str, str, str]]) -> None:
         super().__init__()
         self.title_text = title
