@@ -92,16 +92,27 @@ def run_simulate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     )
     text = getattr(args, "format", "jsonl") == "text"
     render = event_text if text else event_json
-    write = out.write
+    batch: list[str] = []  # events are written in batches: one write per ~1,000 lines
     for output in simulation.run(read_profiles(profiles, space.identifier_limits())):
         if type(output) is dict:
-            write(render(output))
-            write("\n")
-        elif isinstance(output, BadLine):
-            print(f"{profiles}:{output.line}: {output.message}", file=err)
+            batch.append(render(output))
+            if len(batch) >= 1024:
+                batch.append("")
+                out.write("\n".join(batch))
+                batch.clear()
+            continue
+        if batch:
+            batch.append("")
+            out.write("\n".join(batch))
+            batch.clear()
+        if isinstance(output, BadLine):
+            err.write(f"{profiles}:{output.line}: {output.message}\n")
         elif isinstance(output, Notice):
             if text:
-                write(notice_text(output) + "\n")
+                out.write(notice_text(output) + "\n")
             else:
-                print(notice_text(output, log=False), file=err)
+                err.write(notice_text(output, log=False) + "\n")
+    if batch:
+        batch.append("")
+        out.write("\n".join(batch))
     return 0

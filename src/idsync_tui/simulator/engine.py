@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from itertools import product
 from typing import Any
@@ -254,20 +254,23 @@ def _customized_choices(
     return rows, choices
 
 
-def _pairs(plan: ConnectionPlan, profile: Profile, action: str, notes: list[str]) -> Iterator[list[Sent]]:
+def _pairs(plan: ConnectionPlan, profile: Profile, action: str, notes: list[str]) -> list[list[Sent]]:
     """Every event's identifiers as (segment type, destination key, value), in row order; fills `notes` too."""
     if plan.customized:
         rows, choices = _customized_choices(plan, profile, action, notes)
         if not rows:
-            return
+            return []
         total = 1
         for values in choices:
             total *= len(values)
         if total > 1:
             notes.append(f"{_count(total, 'event')}: one per combination of the values above")
-        for combination in product(*choices):
-            yield [(row.segment, row.key, value) for row, value in zip(rows, combination, strict=True)]
-        return
+        if total == 1:
+            return [[(row.segment, row.key, values[0]) for row, values in zip(rows, choices, strict=True)]]
+        return [
+            [(row.segment, row.key, value) for row, value in zip(rows, combination, strict=True)]
+            for combination in product(*choices)
+        ]
     events: list[list[Sent]] = []
     for kind, values in profile.ids.items():
         row = plan.default_rows.get(kind)
@@ -280,7 +283,7 @@ def _pairs(plan: ConnectionPlan, profile: Profile, action: str, notes: list[str]
             notes.append(row.hash_note)
     if len(events) > 1:
         notes.append(f"default setup: {_count(len(events), 'event')}, one per identifier value")
-    yield from events
+    return events
 
 
 def _payload(plan: ConnectionPlan, call: str, sent: list[Sent], user_id: str | None, entered: bool) -> dict[str, Any]:
@@ -317,48 +320,40 @@ def _payload(plan: ConnectionPlan, call: str, sent: list[Sent], user_id: str | N
 
 def connection_events(
     plan: ConnectionPlan, profile: Profile, action: str, context: SyncContext
-) -> Iterator[dict[str, Any] | Notice]:
+) -> list[dict[str, Any] | Notice]:
     """The events one connection sends for one profile entering or exiting; a Notice when it sends none."""
     if action == EXIT and plan.is_list and plan.unit_kind == "journey":
-        yield Notice(
-            context.at,
-            profile.id,
-            "journeys never remove profiles from list destinations; no remove sent",
-            plan.source,
-            plan.destination,
-        )
-        return
+        message = "journeys never remove profiles from list destinations; no remove sent"
+        return [Notice(context.at, profile.id, message, plan.source, plan.destination)]
     notes: list[str] = list(plan.setup_notes)
     if context.reason:
         notes.insert(0, context.reason)
     _profile_notes(plan, profile, notes)
     if action == EXIT and plan.customized:
         notes.append("exit ignores ID Sync strategies: every value is sent so that it can be removed downstream")
-    entered = action == ENTER
-    list_action = "add" if entered else "remove"
-    user_id = profile.user_id
-    any_event = False
-    for pairs in _pairs(plan, profile, action, notes):
-        any_event = True
-        for call in plan.calls:
-            yield {
-                "seq": 0,
-                "at": context.at,
-                "source": plan.source,
-                "destination": plan.destination,
-                "profile": profile.id,
-                "action": list_action if call == "list" else action,
-                "call": call,
-                "config_version": context.config_version,
-                "payload": _payload(plan, call, pairs, user_id, entered),
-                "notes": notes,
-            }
-    if not any_event:
+    sends = _pairs(plan, profile, action, notes)
+    if not sends:
         wanted = ", ".join(row.segment for row in plan.rows) if plan.customized else "any default identifier"
-        yield Notice(
-            context.at,
-            profile.id,
-            f"no event: the profile has no value for {wanted} that this connection sends",
-            plan.source,
-            plan.destination,
-        )
+        message = f"no event: the profile has no value for {wanted} that this connection sends"
+        return [Notice(context.at, profile.id, message, plan.source, plan.destination)]
+    entered = action == ENTER
+    user_id = profile.user_id
+    at, source, destination, version = context.at, plan.source, plan.destination, context.config_version
+    events: list[dict[str, Any] | Notice] = []
+    for sent in sends:
+        for call in plan.calls:
+            events.append(
+                {
+                    "seq": 0,
+                    "at": at,
+                    "source": source,
+                    "destination": destination,
+                    "profile": profile.id,
+                    "action": ("add" if entered else "remove") if call == "list" else action,
+                    "call": call,
+                    "config_version": version,
+                    "payload": _payload(plan, call, sent, user_id, entered),
+                    "notes": notes,
+                }
+            )
+    return events

@@ -31,6 +31,8 @@ def _equal(left: Any, right: Any) -> bool:
     return _kind(left) == _kind(right) and left == right
 
 
+_TYPES: dict[str, tuple[type, ...]] = {"bool": (bool,), "number": (int, float), "string": (str,)}
+
 _ORDER: dict[str, Callable[[Any, Any], bool]] = {
     ">": lambda a, b: a > b,
     ">=": lambda a, b: a >= b,
@@ -56,18 +58,17 @@ def compile_condition(condition: Condition) -> Predicate:
     if op == "in":
         choices = list(wanted) if isinstance(wanted, list) else [wanted]
         return lambda traits: (value := present(traits)) is not _MISSING and any(_equal(value, c) for c in choices)
+    # `type(value) in kinds` is the hot path: it rejects a missing trait (None) and a value of another kind at once.
+    kinds = _TYPES.get(_kind(wanted), (type(wanted),))
     if op == "=":
-        return lambda traits: (value := present(traits)) is not _MISSING and _equal(value, wanted)
+        return lambda traits: type(value := traits.get(trait)) in kinds and value == wanted
     if op == "!=":
-        kind = _kind(wanted)
-        return lambda traits: (value := present(traits)) is not _MISSING and _kind(value) == kind and value != wanted
+        return lambda traits: type(value := traits.get(trait)) in kinds and value != wanted
     if op in _ORDER:
-        compare, kind = _ORDER[op], _kind(wanted)
-        if kind not in ("number", "string"):
+        compare = _ORDER[op]
+        if _kind(wanted) not in ("number", "string"):
             return lambda traits: False
-        return lambda traits: (
-            (value := present(traits)) is not _MISSING and _kind(value) == kind and compare(value, wanted)
-        )
+        return lambda traits: type(value := traits.get(trait)) in kinds and compare(value, wanted)
     return lambda traits: False  # an unknown op is a schema error (IDS002); it never matches
 
 

@@ -14,6 +14,7 @@ import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -132,14 +133,28 @@ def build_profile(data: dict[str, Any], line: int, limits: Mapping[str, int]) ->
         raise ProfileLineError(f'profile {profile_id}: "identifiers" must be an array of objects')
     ids: dict[str, list[IdValue]] = {}
     for index, item in enumerate(items):
-        kind, value, added = _identifier(item, index)
+        # Fast path for well-formed identifiers; anything unusual goes through _identifier, which explains it.
+        if type(item) is dict and "added_at" in item:
+            kind, value, added = item.get("type"), item.get("value"), item["added_at"]
+            if type(kind) is not str or type(value) is not str or not kind or not value:
+                kind, value, added = _identifier(item, index)
+            elif type(added) is str and len(added) == 20 and added[19] == "Z" and added[10] == "T":
+                added = added[:19]
+            else:
+                kind, value, added = _identifier(item, index)
+        else:
+            kind, value, added = _identifier(item, index)
         values = ids.get(kind)
         if values is None:
             ids[kind] = [(value, added)]
-        elif all(value != v for v, _ in values):
+            continue
+        for position, (seen, seen_added) in enumerate(values):
+            if seen == value:  # the same value twice: one value in the graph, added when it was first seen
+                if added < seen_added:
+                    values[position] = (value, added)
+                break
+        else:
             values.append((value, added))
-        else:  # the same value twice: one value in the graph, added when it was first seen
-            ids[kind] = [(v, min(a, added)) if v == value else (v, a) for v, a in values]
     dropped = None
     for kind, values in ids.items():
         if len(values) > 1:
@@ -153,8 +168,7 @@ def build_profile(data: dict[str, Any], line: int, limits: Mapping[str, int]) ->
     return Profile(profile_id, line, traits, ids, dropped)
 
 
-def _added(value: IdValue) -> str:
-    return value[1]
+_added = itemgetter(1)
 
 
 def build_change(data: dict[str, Any], line: int) -> Change:
@@ -229,6 +243,8 @@ class TimeScan:
 
 
 _ADDED_AT = re.compile(rb'"added_at"\s*:\s*"([^"\\]*)"')
+# The canonical form (2024-06-01T10:00:00Z) orders correctly as raw bytes; other forms need parsing.
+_ADDED_AT_CANONICAL = re.compile(rb'"added_at"\s*:\s*"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)Z"')
 _CHUNK = 1 << 20
 
 
@@ -251,11 +267,14 @@ def scan_times(path: str | Path) -> TimeScan:
                 cut = chunk.rfind(b"\n") + 1
                 chunk, rest = chunk[:cut], chunk[cut:]
             if chunk:
-                found = _ADDED_AT.findall(chunk)
-                if found:
-                    candidate = _latest_key(found)
-                    if candidate is not None and (latest is None or candidate > latest):
-                        latest = candidate
+                found = _ADDED_AT_CANONICAL.findall(chunk)
+                candidate = max(found).decode() if found else None
+                if len(found) != chunk.count(b'"added_at"'):
+                    other = _latest_key(_ADDED_AT.findall(chunk))
+                    if other is not None and (candidate is None or other > candidate):
+                        candidate = other
+                if candidate is not None and (latest is None or candidate > latest):
+                    latest = candidate
                 if b'"profile"' in chunk:
                     for raw in chunk.splitlines():
                         if b'"profile"' in raw:

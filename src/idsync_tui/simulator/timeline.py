@@ -145,7 +145,11 @@ class Simulation:
                         if unit.predicate(traits):
                             members.add(unit.id)
                             for plan in unit.plans:
-                                yield from self._number(connection_events(plan, item, ENTER, context))
+                                for output in connection_events(plan, item, ENTER, context):
+                                    if type(output) is dict:
+                                        self.seq += 1
+                                        output["seq"] = self.seq
+                                    yield output
                 elif item.ids:
                     yield Notice(context.at, item.id, _UNQUALIFIED, line=item.line)
                 else:
