@@ -18,6 +18,9 @@ from idsync_tui.ui.dialogs import ConfirmDialog, ProblemsDialog, TextDialog, dif
 from idsync_tui.ui.editor import ConnectionEditor, RowsTable
 from idsync_tui.ui.screens import AudiencesScreen, DestinationsScreen, JourneysScreen
 
+# Cursor and scroll keys every list has: summed up in one line of the keys help instead of listed.
+NAVIGATION_ACTIONS = ("cursor_", "scroll_", "select_cursor", "page_", "focus_next", "focus_previous", "copy_text")
+
 SCREEN_NAMES = {"audiences": "Audiences", "journeys": "Journeys", "destinations": "Destinations"}
 
 
@@ -120,18 +123,27 @@ class IdSyncApp(App):
         self.push_screen(TextDialog("What saving would write (diff against the file on disk)", body))
 
     def action_help(self) -> None:
-        """The keys that work on the current screen, grouped by binding id (each key a binding answers to)."""
+        """The keys that work here: the focused panel's first, then the screen's, then the app's, by binding id."""
         screen = self.screen
-        grouped: dict[str, tuple[list[str], str]] = {}
+        grouped: dict[str, tuple[int, list[str], str]] = {}
         for key, active in screen.active_bindings.items():
             binding = active.binding
-            keys, _ = grouped.setdefault(binding.id or binding.action, ([], binding.description or binding.action))
+            if binding.action.rpartition(".")[2].startswith(NAVIGATION_ACTIONS):
+                continue
+            rank = 2 if active.node is self else 1 if active.node is screen else 0
+            _, keys, _ = grouped.setdefault(
+                binding.id or binding.action, (rank, [], binding.description or binding.action)
+            )
             keys.append(self.get_key_display(Binding(key, "")))
-        rows = [(" / ".join(keys), description, ident) for ident, (keys, description) in grouped.items()]
+        rows = sorted(
+            (rank, ident, " / ".join(keys), description) for ident, (rank, keys, description) in grouped.items()
+        )
         name = (
             "ID Sync editor" if isinstance(screen, ConnectionEditor) else type(screen).__name__.removesuffix("Screen")
         )
-        self.push_screen(TextDialog(f"Keys: {name}", keys_text(sorted(rows, key=lambda row: row[2]))))
+        body = keys_text([(keys, description, ident) for _rank, ident, keys, description in rows])
+        body.append("\n  arrows move · tab / shift+tab: next / previous panel · enter: open or edit", style="dim")
+        self.push_screen(TextDialog(f"Keys: {name}", body))
 
     def action_save(self, then_quit: bool = False) -> None:
         errors = self.session.errors()
