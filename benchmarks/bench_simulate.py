@@ -146,10 +146,9 @@ def child_floor(space: Path, profiles: Path, events: int) -> dict[str, float]:
     from idsync_tui.simulator.command import run_simulate
 
     sample_out = io.StringIO()
-    with tempfile.NamedTemporaryFile("w", suffix=".jsonl", delete=False) as head:
-        with open(profiles) as source:
-            for _, line in zip(range(200), source, strict=False):
-                head.write(line)
+    with tempfile.NamedTemporaryFile("w", suffix=".jsonl", delete=False) as head, open(profiles) as source:
+        for _, line in zip(range(200), source, strict=False):
+            head.write(line)
     args = argparse.Namespace(
         space=str(space), profiles=head.name, audience=None, journey=None, format="jsonl", timeline=False
     )
