@@ -13,7 +13,7 @@ import json
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from operator import itemgetter
 from pathlib import Path
 from typing import Any
@@ -309,8 +309,3 @@ def _change_time(raw: bytes) -> tuple[str | None, str]:
     except ValueError:
         pass
     return None, ""
-
-
-def shift(key: str, seconds: float) -> str:
-    """A time key moved by some seconds (used for the config's effective_at)."""
-    return (key_to_datetime(key) + timedelta(seconds=seconds)).replace(tzinfo=None).isoformat()
