@@ -435,10 +435,11 @@ def check_space(space: Space) -> list[Problem]:
     return problems
 
 
-def _unreadable_version(result: LoadResult) -> bool:
-    """The file names a version this program does not read: its rules would judge the wrong format."""
+def runs_rules(result: LoadResult) -> bool:
+    """Whether the rules judge this load: there is a model, and not of a version this program does not read."""
     has_version = result.data is not None and "version" in result.data
-    return has_version and any(p.code == "IDS003" for p in result.problems)
+    unreadable_version = has_version and any(p.code == "IDS003" for p in result.problems)
+    return result.space is not None and not unreadable_version
 
 
 def validate(result: LoadResult) -> list[Problem]:
@@ -449,7 +450,8 @@ def validate(result: LoadResult) -> list[Problem]:
     version.
     """
     problems = list(result.problems)
-    if result.space is not None and not _unreadable_version(result):
+    if runs_rules(result):
+        assert result.space is not None
         problems.extend(check_space(result.space))
     problems.sort(key=sort_key)
     return problems

@@ -13,9 +13,9 @@ from pathlib import Path
 
 from idsync_tui import catalog, rules
 from idsync_tui.space.document import EditError, SpaceDocument
-from idsync_tui.space.loader import LoadResult
+from idsync_tui.space.loader import LoadResult, rebuild_entry
 from idsync_tui.space.model import Audience, Connection, ConnectionRef, DataPath, Destination, IdRow, Journey, Space
-from idsync_tui.space.problems import Problem, count
+from idsync_tui.space.problems import Problem, count, sort_key
 
 # An edit that would introduce one of these is refused outright (the UI keeps the old value and says why);
 # every other error is allowed and flagged where it is, so a person can fix things in any order.
@@ -34,6 +34,10 @@ class Session:
         self.demo = demo
         self.result: LoadResult = LoadResult(None)
         self.problems: list[Problem] = []
+        self._loader_problems: list[Problem] = []
+        # Connection-scope rule results by connection object: an edit rebuilds one entry, the rest hit here.
+        self._rule_cache: dict[int, tuple[Connection, list[Problem]]] = {}
+        self._rule_context: tuple[int, int] | None = None
         self.refresh()
 
     @classmethod
@@ -41,9 +45,65 @@ class Session:
         return cls(SpaceDocument.open(path), demo=demo)
 
     # -- state ---------------------------------------------------------------------------------------------
-    def refresh(self) -> None:
+    def refresh(self, changed: DataPath = ()) -> None:
+        """Bring the model and problems up to date with the document.
+
+        With `changed` (the top-level entry an edit touched), only that entry is rebuilt and only its connections
+        are re-checked; otherwise (open, save, reload, structural edits) the text is loaded again in full.
+        """
+        if changed and self._refresh_entry(changed):
+            return
         self.result = self.document.result()
-        self.problems = rules.validate(self.result)
+        self._loader_problems = list(self.result.problems)
+        self._rule_cache.clear()
+        if not rules.runs_rules(self.result):
+            self.problems = rules.validate(self.result)
+            return
+        self._check()
+
+    def _refresh_entry(self, changed: DataPath) -> bool:
+        space = self.result.space
+        if space is None or not rules.runs_rules(self.result):
+            return False
+        rebuilt = rebuild_entry(space, self.document.data, changed, str(self.path) if self.path else "")
+        if rebuilt is None:
+            return False
+        new_space, entry_problems, duplicates = rebuilt
+        old_where = getattr(space, str(changed[0]))[changed[1]].where
+        if sum(1 for e in getattr(space, str(changed[0])) if e.where == old_where) > 1:
+            return False  # two entries share this key: their problems cannot be told apart by place
+        inside = old_where + "."
+        kept = [
+            p
+            for p in self._loader_problems
+            if p.code != "IDS004" and p.where != old_where and not p.where.startswith(inside)
+        ]
+        self._loader_problems = [*kept, *entry_problems, *duplicates]
+        self.result = LoadResult(new_space, self._loader_problems, None, self.document.data)
+        self._check()
+        return True
+
+    def _check(self) -> None:
+        """Loader problems + every rule, re-using the results of connections that did not change."""
+        space = self.space
+        context = (id(space.destinations), id(space.identifiers))
+        if context != self._rule_context:  # destinations or identifiers changed: every connection may judge anew
+            self._rule_cache.clear()
+            self._rule_context = context
+        cache: dict[int, tuple[Connection, list[Problem]]] = {}
+        found = list(self._loader_problems)
+        for ref in space.connections():
+            key = id(ref.connection)
+            hit = self._rule_cache.get(key)
+            if hit is None or hit[0] is not ref.connection:
+                hit = (ref.connection, rules.check_connection(space, ref))
+            cache[key] = hit
+            found.extend(hit[1])
+        self._rule_cache = cache
+        for space_check in rules.SPACE_CHECKS:
+            found.extend(space_check(space))
+        found.sort(key=sort_key)
+        self.problems = found
 
     @property
     def space(self) -> Space:
@@ -153,21 +213,21 @@ class Session:
             change(self.document)
         except EditError as error:
             return Outcome(False, str(error))
-        self.refresh()
+        self.refresh(self.document.last_changed)
         return Outcome(True, done)
 
     def undo(self) -> Outcome:
         label = self.document.undo()
         if label is None:
             return Outcome(False, "nothing to undo")
-        self.refresh()
+        self.refresh(self.document.last_changed)
         return Outcome(True, f"undone: {label}")
 
     def redo(self) -> Outcome:
         label = self.document.redo()
         if label is None:
             return Outcome(False, "nothing to redo")
-        self.refresh()
+        self.refresh(self.document.last_changed)
         return Outcome(True, f"redone: {label}")
 
     def reload(self) -> None:

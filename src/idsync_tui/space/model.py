@@ -152,13 +152,14 @@ class Space:
     journeys: tuple[Journey, ...] = ()
     file: Path | None = None
     line: int | None = None
-    # Derived look-ups, filled in __post_init__; not part of equality.
-    _destinations_by_key: dict[str, Destination] = field(default_factory=dict, compare=False, repr=False)
+    # A derived look-up, built in __post_init__ (also after dataclasses.replace); not part of equality.
+    _destinations_by_key: dict[str, Destination] = field(init=False, compare=False, repr=False)
 
     def __post_init__(self) -> None:
-        by_key = self._destinations_by_key
+        by_key: dict[str, Destination] = {}
         for destination in self.destinations:
             by_key.setdefault(destination.key, destination)
+        object.__setattr__(self, "_destinations_by_key", by_key)
 
     def destination(self, key: str) -> Destination | None:
         return self._destinations_by_key.get(key)

@@ -55,9 +55,17 @@ class RowsTable(DataTable):
     BINDINGS = [
         Binding("a", "screen.add_row", "Add row", id="rows.add"),
         Binding("d,delete", "screen.remove_row", "Delete row", id="rows.delete"),
-        Binding("space", "screen.cycle_strategy", "Strategy", id="rows.cycle_strategy", tooltip="next strategy the rules allow"),
+        Binding(
+            "space",
+            "screen.cycle_strategy",
+            "Strategy",
+            id="rows.cycle_strategy",
+            tooltip="next strategy the rules allow",
+        ),
         Binding("A", "screen.set_strategy('all')", "Strategy: all", show=False, id="rows.strategy_all"),
-        Binding("F", "screen.set_strategy('first_added')", "Strategy: first_added", show=False, id="rows.strategy_first"),
+        Binding(
+            "F", "screen.set_strategy('first_added')", "Strategy: first_added", show=False, id="rows.strategy_first"
+        ),
         Binding("L", "screen.set_strategy('last_added')", "Strategy: last_added", show=False, id="rows.strategy_last"),
         Binding("[,shift+up", "screen.move_row(-1)", "Move up", id="rows.move_up"),
         Binding("],shift+down", "screen.move_row(1)", "Move down", id="rows.move_down"),
