@@ -79,7 +79,7 @@ class Tmux:
         self._tmux("send-keys", "-t", "main", "-l", text)
 
     def screen(self) -> str:
-        return self._tmux("capture-pane", "-p", "-t", "main").stdout
+        return self._tmux("capture-pane", "-p", "-J", "-t", "main").stdout  # -J: wrapped lines joined
 
     def wait_for(self, text: str, timeout: float = 10.0, poll: float = 0.02) -> str:
         deadline = time.monotonic() + timeout
