@@ -81,7 +81,7 @@ def test_the_demo_opens_as_a_working_copy_and_the_packaged_file_is_untouched(tmp
 def test_a_file_that_cannot_be_parsed_says_where_and_exits_2(tmp_path: Path) -> None:
     space = tmp_path / "broken.toml"
     space.write_text('version = 1\n[space\nkey = "x"\n')
-    with Tmux(["sh", "-c", f"{COMMAND} {space}; echo exit=$?"]) as term:
+    with Tmux(["sh", "-c", f"{COMMAND} broken.toml; echo exit=$?"], cwd=str(tmp_path)) as term:
         screen = term.wait_for("exit=")
     assert "exit=2" in screen
     assert "IDS001 toml-syntax" in screen and "line 2" in screen
