@@ -81,7 +81,8 @@ def test_the_demo_opens_as_a_working_copy_and_the_packaged_file_is_untouched(tmp
 def test_a_file_that_cannot_be_parsed_says_where_and_exits_2(tmp_path: Path) -> None:
     space = tmp_path / "broken.toml"
     space.write_text('version = 1\n[space\nkey = "x"\n')
-    with Tmux(["sh", "-c", f"{COMMAND} broken.toml; echo exit=$?"], cwd=str(tmp_path)) as term:
+    # The shell sleeps after the exit code so that tmux does not scroll the screen with its "Pane is dead" line.
+    with Tmux(["sh", "-c", f"{COMMAND} broken.toml; echo exit=$?; sleep 30"], cwd=str(tmp_path)) as term:
         screen = term.wait_for("exit=")
     assert "exit=2" in screen
     assert "IDS001 toml-syntax" in screen and "line 2" in screen
