@@ -343,9 +343,13 @@ def live_change(space: Space, ref: ConnectionRef) -> Iterator[Problem]:
 
 def unused_destination(space: Space) -> Iterator[Problem]:
     """IDS205: a destination that no audience or journey step is connected to."""
-    connected = {ref.connection.destination for ref in space.connections()}
+    unconnected = {destination.key for destination in space.destinations if destination.key}
+    for connection in space.connection_objects():
+        unconnected.discard(connection.destination)
+        if not unconnected:  # stop at the first point every destination is seen: usually the first audiences
+            return
     for destination in space.destinations:
-        if destination.key and destination.key not in connected:
+        if destination.key in unconnected:
             yield _problem(
                 space,
                 "IDS205",
@@ -360,9 +364,14 @@ def unused_identifier(space: Space) -> Iterator[Problem]:
     """IDS206: a declared custom identifier that no row maps."""
     if not space.identifiers:
         return
-    mapped = {row.segment for ref in space.connections() for row in ref.connection.identifiers}
+    unmapped = {i.key for i in space.identifiers if i.key and i.key not in catalog.DEFAULT_IDENTIFIERS}
+    for connection in space.connection_objects():
+        for row in connection.identifiers:
+            unmapped.discard(row.segment)
+        if not unmapped:  # stop as soon as every custom identifier is seen mapped
+            return
     for identifier in space.identifiers:
-        if not identifier.key or identifier.key in mapped or identifier.key in catalog.DEFAULT_IDENTIFIERS:
+        if identifier.key not in unmapped:
             continue
         yield _problem(
             space,

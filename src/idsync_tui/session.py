@@ -35,8 +35,8 @@ class Session:
         self.result: LoadResult = LoadResult(None)
         self.problems: list[Problem] = []
         self._loader_problems: list[Problem] = []
-        # Connection-scope rule results by connection object: an edit rebuilds one entry, the rest hit here.
-        self._rule_cache: dict[int, tuple[Connection, list[Problem]]] = {}
+        # Connection-rule results by audience / journey object: an edit rebuilds one entry, the rest hit here.
+        self._rule_cache: dict[int, tuple[object, list[Problem]]] = {}
         self._rule_context: tuple[int, int] | None = None
         self.refresh()
 
@@ -84,19 +84,19 @@ class Session:
         return True
 
     def _check(self) -> None:
-        """Loader problems + every rule, re-using the results of connections that did not change."""
+        """Loader problems + every rule, re-using the results of audiences and journeys that did not change."""
         space = self.space
         context = (id(space.destinations), id(space.identifiers))
         if context != self._rule_context:  # destinations or identifiers changed: every connection may judge anew
             self._rule_cache.clear()
             self._rule_context = context
-        cache: dict[int, tuple[Connection, list[Problem]]] = {}
+        cache: dict[int, tuple[object, list[Problem]]] = {}
         found = list(self._loader_problems)
-        for ref in space.connections():
-            key = id(ref.connection)
+        for owner in (*space.audiences, *space.journeys):
+            key = id(owner)
             hit = self._rule_cache.get(key)
-            if hit is None or hit[0] is not ref.connection:
-                hit = (ref.connection, rules.check_connection(space, ref))
+            if hit is None or hit[0] is not owner:
+                hit = (owner, self._owner_problems(space, owner))
             cache[key] = hit
             found.extend(hit[1])
         self._rule_cache = cache
@@ -104,6 +104,19 @@ class Session:
             found.extend(space_check(space))
         found.sort(key=sort_key)
         self.problems = found
+
+    @staticmethod
+    def _owner_problems(space: Space, owner: Audience | Journey) -> list[Problem]:
+        problems: list[Problem] = []
+        if isinstance(owner, Audience):
+            for connection in owner.connections:
+                problems.extend(rules.check_connection(space, ConnectionRef(connection, audience=owner)))
+        else:
+            for step in owner.steps:
+                for connection in step.connections:
+                    ref = ConnectionRef(connection, journey=owner, step=step)
+                    problems.extend(rules.check_connection(space, ref))
+        return problems
 
     @property
     def space(self) -> Space:

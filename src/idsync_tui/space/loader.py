@@ -235,6 +235,8 @@ class _Builder:
             self.report("IDS002", f'{what} "{value}" {_PATTERN_HINTS[pattern.pattern]}', (*data_path, "key"), where)
 
     def duplicates(self, items: list[tuple[str, DataPath, str]], what: str) -> None:
+        if len({key for key, _, _ in items}) == len(items):  # the usual case, checked without building a report
+            return
         seen: dict[str, DataPath] = {}
         for key, data_path, where in items:
             if key in seen:
@@ -319,8 +321,11 @@ class _Builder:
             self.duplicates([(s.key, s.path, s.where) for s in journey.steps if s.key], f"step of {journey.where}")
         owners = [*audiences, *(step for journey in journeys for step in journey.steps)]
         for owner in owners:
+            connections = owner.connections
+            if len(connections) < 2 or len({c.destination for c in connections}) == len(connections):
+                continue
             self.duplicates(
-                [(c.destination, c.path, c.where) for c in owner.connections if c.destination],
+                [(c.destination, c.path, c.where) for c in connections if c.destination],
                 f"connection of {owner.where} to destination",
             )
 

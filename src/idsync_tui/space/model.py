@@ -195,6 +195,14 @@ class Space:
             candidate = self.file.parent / candidate
         return candidate
 
+    def connection_objects(self) -> Iterator[Connection]:
+        """Every connection, in the order of `connections()`, without their owners (cheap: no objects made)."""
+        for audience in self.audiences:
+            yield from audience.connections
+        for journey in self.journeys:
+            for step in journey.steps:
+                yield from step.connections
+
     def connections(self) -> Iterator[ConnectionRef]:
         """Every connection in the space, audiences first, then journey send steps, in file order."""
         for audience in self.audiences:

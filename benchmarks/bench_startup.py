@@ -1,0 +1,165 @@
+"""Start-up and re-validation speed of the app (issue 4, point 9). Run: .venv/bin/python benchmarks/bench_startup.py
+
+1. Launch to first full frame, in tmux at 80x24, for: a minimal Textual app (header, 50-row table, footer), the
+   demo space, and a generated 1,000-audience space; runs interleaved, medians reported with the ratios to the
+   minimal app (targets: demo <= 1.25x, 1,000 audiences <= 1.5x). "First full frame" is the moment the screen holds
+   the last thing the app draws on start (the minimal app's notification; our status line "Opened").
+2. Re-validating after one edit in the 1,000-audience space (target: median <= 5 ms): the session's refresh after
+   a document edit, timed apart from the edit itself (tomlkit re-rendering the file), which is reported too.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+sys.path.insert(0, str(ROOT / "tests"))
+sys.path.insert(0, str(ROOT / "src"))
+
+from tmux_driver import Tmux  # noqa: E402
+
+PYTHON = sys.executable
+COMMAND = str(Path(PYTHON).parent / "idsync-tui")
+
+
+def generate_space(audiences: int) -> str:
+    """A space with `audiences` audiences, each with a customized Facebook and a default Braze connection."""
+    out = [
+        "version = 1",
+        "",
+        "[space]",
+        'key = "big"',
+        'name = "Generated space"',
+        "",
+        "[[identifiers]]",
+        'key = "phone"',
+        "",
+        "[[destinations]]",
+        'key = "fb"',
+        'type = "facebook_custom_audiences"',
+        'name = "Facebook"',
+        "",
+        "[[destinations]]",
+        'key = "braze"',
+        'type = "actions"',
+        'name = "Braze"',
+    ]
+    for i in range(audiences):
+        out += [
+            "",
+            f"# Audience {i}",
+            "[[audiences]]",
+            f'key = "audience_{i:05d}"',
+            f'name = "Audience {i}"',
+            "",
+            "[[audiences.conditions]]",
+            'trait = "lifetime_value"',
+            'op = ">="',
+            f"value = {i % 1000}",
+            "",
+            "[[audiences.connections]]",
+            'destination = "fb"',
+            'setup = "customized"',
+            "send_mobile_ids = true",
+        ]
+        for segment, key, strategy in (
+            ("email", "EMAIL", "last_added"),
+            ("ios.idfa", "MADID", "all"),
+            ("phone", "PHONE", "first_added"),
+        ):
+            out += [
+                "",
+                "[[audiences.connections.identifiers]]",
+                f'segment = "{segment}"',
+                f'destination = "{key}"',
+                f'strategy = "{strategy}"',
+            ]
+        out += ["", "[[audiences.connections]]", 'destination = "braze"', "send_identify = true"]
+    return "\n".join(out) + "\n"
+
+
+def first_frame(command: list[str], marker: str, env: dict[str, str] | None = None) -> float:
+    term = Tmux(command, env=env)
+    try:
+        started = term.start()
+        term.wait_for(marker, timeout=60, poll=0.005)
+        return time.monotonic() - started
+    finally:
+        term.close()
+
+
+def bench_startup(runs: int, folder: Path) -> dict[str, float]:
+    big = folder / "big.toml"
+    big.write_text(generate_space(1000))
+    data = folder / "data"
+    cases = {
+        "minimal Textual app": ([PYTHON, str(HERE / "minimal_app.py")], "ready-marker", None),
+        "demo space": ([COMMAND], "Opened", {"IDSYNC_TUI_DATA_DIR": str(data)}),
+        "1,000 audiences": ([COMMAND, str(big)], "Opened", None),
+    }
+    for command, marker, env in cases.values():  # warm the file cache and .pyc files once, untimed
+        first_frame(command, marker, env)
+    times: dict[str, list[float]] = {name: [] for name in cases}
+    for _ in range(runs):
+        for name, (command, marker, env) in cases.items():
+            times[name].append(first_frame(command, marker, env))
+    return {name: statistics.median(values) for name, values in times.items()}
+
+
+def bench_revalidate(edits: int, folder: Path) -> tuple[float, float, float]:
+    from idsync_tui.session import Session
+
+    path = folder / "big-edit.toml"
+    path.write_text(generate_space(1000))
+    session = Session.open(path)
+    rng = random.Random(7)
+    refresh_ms: list[float] = []
+    edit_ms: list[float] = []
+    document = session.document
+    document.set_connection(("audiences", 0, "connections", 1), "send_track", True)  # the lazy tomlkit parse
+    session.refresh()
+    for _ in range(edits):
+        index = rng.randrange(1000)
+        conn = ("audiences", index, "connections", 0)
+        strategy = rng.choice(["first_added", "last_added"])
+        t0 = time.perf_counter()
+        document.set_row(conn, 0, strategy=strategy)
+        t1 = time.perf_counter()
+        session.refresh(document.last_changed)
+        t2 = time.perf_counter()
+        edit_ms.append((t1 - t0) * 1000)
+        refresh_ms.append((t2 - t1) * 1000)
+    t0 = time.perf_counter()
+    session.refresh()
+    full_ms = (time.perf_counter() - t0) * 1000
+    return statistics.median(refresh_ms), statistics.median(edit_ms), full_ms
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=7)
+    parser.add_argument("--edits", type=int, default=60)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        medians = bench_startup(args.runs, folder)
+        base = medians["minimal Textual app"]
+        print(f"launch to first full frame in tmux 80x24, median of {args.runs} runs:")
+        for name, seconds in medians.items():
+            print(f"  {name:<22} {seconds * 1000:7.0f} ms   {seconds / base:5.2f}x the minimal app")
+        revalidate, edit, full = bench_revalidate(args.edits, folder)
+        print(f"1,000 audiences, median of {args.edits} edits:")
+        print(f"  re-validate after one edit (incremental)  {revalidate:7.2f} ms")
+        print(f"  the edit itself (tomlkit, re-render)      {edit:7.2f} ms")
+        print(f"  full reload + every rule (open / save)    {full:7.2f} ms")
+
+
+if __name__ == "__main__":
+    main()
