@@ -159,7 +159,8 @@ def demo_working_copy(fresh: bool = False) -> Path:
 
 
 def run_app(args: argparse.Namespace, err: TextIO) -> int:
-    from idsync_tui.space.loader import SpaceReadError, load_space
+    from idsync_tui.space.document import SpaceDocument
+    from idsync_tui.space.loader import SpaceReadError
 
     demo = args.space is None
     try:
@@ -169,10 +170,11 @@ def run_app(args: argparse.Namespace, err: TextIO) -> int:
         print("Set IDSYNC_TUI_DATA_DIR to a folder you can write to, or open a space file: idsync-tui SPACE", file=err)
         return 2
     try:
-        result = load_space(path)
+        document = SpaceDocument.open(path)
     except SpaceReadError as error:
         print(f"idsync-tui: {error}", file=err)
         return 2
+    result = document.result()
     if result.space is None:  # cannot be parsed: say where and what to do, before any screen is drawn
         for problem in result.problems:
             print(problem.as_text(), file=err)
@@ -183,4 +185,4 @@ def run_app(args: argparse.Namespace, err: TextIO) -> int:
         return 2
     from idsync_tui.app import run
 
-    return run(path, theme=args.theme, demo=demo)
+    return run(document, theme=args.theme, demo=demo)

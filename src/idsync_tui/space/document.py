@@ -373,7 +373,11 @@ class SpaceDocument:
     def result(self) -> LoadResult:
         """The model and the loader's problems for the current text."""
         if self._result is None or self._result[0] is not self._text:
-            self._result = (self._text, loader.parse_text(self._text, str(self.path) if self.path else ""))
+            path = str(self.path) if self.path else ""
+            # The data each edit keeps is what the text reads back as (checked before every save), so the model
+            # is built from it rather than from a second tomllib parse of the text.
+            loaded = loader.parse_text(self._text, path) if self._data is None else None
+            self._result = (self._text, loaded or loader.parse_data(self._data or {}, self._text, path))
         return self._result[1]
 
     def diff(self) -> str:

@@ -584,6 +584,11 @@ def parse_text(text: str, path: str = "") -> LoadResult:
             path,
         )
         return LoadResult(None, [problem], text, None)
+    return parse_data(data, text, path)
+
+
+def parse_data(data: dict[str, Any], text: str, path: str = "") -> LoadResult:
+    """Loads data already read from `text` by tomllib (the text gives the line numbers): no second parse."""
     builder = _Builder(data, text, path)
     space = builder.build()
     return LoadResult(space, builder.problems, text, data)
