@@ -21,6 +21,7 @@ from idsync_tui.space.model import ConnectionRef, DataPath, IdRow
 from idsync_tui.space.problems import Problem
 from idsync_tui.ui.dialogs import FormDialog
 from idsync_tui.ui.screens import SpaceScreen
+from idsync_tui.ui.stats import WIDE, ConnectionStats
 
 # What to press to fix a flagged row, shown beside its problem.
 FIXES = {
@@ -75,6 +76,8 @@ class RowsTable(DataTable):
 class ConnectionEditor(SpaceScreen):
     """The ID Sync editor for the connection at `conn_path`."""
 
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (WIDE, "-wide")]
+
     BINDINGS = [
         Binding("escape", "close", "Back", id="editor.back"),
         Binding("s", "toggle_setup", "Setup", id="editor.setup"),
@@ -89,6 +92,10 @@ class ConnectionEditor(SpaceScreen):
     ConnectionEditor #settings { padding: 0 1; height: auto; }
     ConnectionEditor #notice { padding: 0 1; color: $warning; height: auto; }
     ConnectionEditor RowsTable { height: 1fr; min-height: 5; }
+    ConnectionEditor #rows-area { height: 1fr; min-height: 7; layout: vertical; }
+    ConnectionEditor.-wide #rows-area { layout: horizontal; }
+    ConnectionEditor.-wide RowsTable { width: 1fr; }
+    ConnectionEditor.-wide ConnectionStats { width: 44; height: 1fr; max-height: 100%; border-left: vkey $panel; }
     ConnectionEditor #details { height: auto; max-height: 7; padding: 0 1; }
     """
 
@@ -102,7 +109,9 @@ class ConnectionEditor(SpaceScreen):
         yield Static(id="notice")
         table = RowsTable(id="rows", cursor_type="row", zebra_stripes=True)
         table.add_columns("#", "Segment identifier", "Destination id", "Strategy", "Problems")
-        yield table
+        with Horizontal(id="rows-area"):  # stats beside the rows at 120+ columns, two lines under them below that
+            yield table
+            yield ConnectionStats(id="stats")
         yield Static(id="details")
 
     def on_mount(self) -> None:
@@ -178,6 +187,7 @@ class ConnectionEditor(SpaceScreen):
             )
         if connection.identifiers:
             table.move_cursor(row=min(cursor, len(connection.identifiers) - 1))
+        self.query_one(ConnectionStats).update_for(self.session.space, ref)
         self.show_details()
 
     @on(DataTable.RowHighlighted)
