@@ -16,28 +16,37 @@ from idsync_tui.space.model import DataPath
 from idsync_tui.space.problems import Problem
 from idsync_tui.ui.dialogs import ConfirmDialog, ProblemsDialog, TextDialog, diff_text, keys_text
 from idsync_tui.ui.editor import ConnectionEditor, RowsTable
+from idsync_tui.ui.logpane import SyncLog
+from idsync_tui.ui.profiles import ProfilesScreen
 from idsync_tui.ui.screens import AudiencesScreen, DestinationsScreen, JourneysScreen
 
 # Cursor and scroll keys every list has: summed up in one line of the keys help instead of listed.
 NAVIGATION_ACTIONS = ("cursor_", "scroll_", "select_cursor", "page_", "focus_next", "focus_previous", "copy_text")
 
-SCREEN_NAMES = {"audiences": "Audiences", "journeys": "Journeys", "destinations": "Destinations"}
+SCREEN_NAMES = {"audiences": "Audiences", "journeys": "Journeys", "destinations": "Destinations", "profiles": "Profiles"}
 
 
 class IdSyncApp(App):
     TITLE = "idsync-tui"
-    MODES = {"audiences": AudiencesScreen, "journeys": JourneysScreen, "destinations": DestinationsScreen}
+    MODES = {
+        "audiences": AudiencesScreen,
+        "journeys": JourneysScreen,
+        "destinations": DestinationsScreen,
+        "profiles": ProfilesScreen,
+    }
     DEFAULT_MODE = "audiences"
     # ctrl+s / ctrl+z / ctrl+y / ctrl+q can be eaten by terminals (flow control, job control): each has a plain key.
     BINDINGS = [
         Binding("1", "show('audiences')", "Audiences", show=False, id="app.audiences"),
         Binding("2", "show('journeys')", "Journeys", show=False, id="app.journeys"),
         Binding("3", "show('destinations')", "Destinations", show=False, id="app.destinations"),
+        Binding("4", "show('profiles')", "Profiles", show=False, id="app.profiles"),
         Binding("ctrl+s,w", "save", "Save", id="app.save", key_display="w"),
         Binding("ctrl+z,u", "undo", "Undo", id="app.undo", key_display="u"),
         Binding("ctrl+y,U", "redo", "Redo", show=False, id="app.redo"),
         Binding("p", "problems", "Problems", show=False, id="app.problems"),
         Binding("v", "diff", "Diff", show=False, id="app.diff"),
+        Binding("l", "log", "Sync log", show=False, id="app.log"),
         Binding("question_mark,f1", "help", "Keys", id="app.help", key_display="?"),
         Binding("q,ctrl+q", "quit", "Quit", id="app.quit", key_display="q"),
     ]
@@ -82,6 +91,7 @@ class IdSyncApp(App):
         yield SystemCommand("Diff", "Show what saving would change (v)", self.action_diff)
         yield SystemCommand("Undo", "Undo the last edit (u / ctrl+z)", self.action_undo)
         yield SystemCommand("Redo", "Redo (U / ctrl+y)", self.action_redo)
+        yield SystemCommand("Sync log", "Show or hide the simulator's events for the selection (l)", self.action_log)
 
     # -- what screens call ---------------------------------------------------------------------------------------
     def say(self, message: str, error: bool = False) -> None:
@@ -102,6 +112,9 @@ class IdSyncApp(App):
         self.push_screen(ConnectionEditor(conn_path))
 
     # -- actions -----------------------------------------------------------------------------------------------
+    def action_log(self) -> None:
+        SyncLog.of(self).toggle()
+
     async def action_show(self, mode: str) -> None:
         await self.switch_mode(mode)
 

@@ -7,6 +7,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
+from textual.coordinate import Coordinate
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 
@@ -15,8 +16,14 @@ from idsync_tui.session import Session
 from idsync_tui.space.model import Audience, Condition, Connection, DataPath, Destination, Journey, Step
 from idsync_tui.space.problems import count
 from idsync_tui.ui.dialogs import ConfirmDialog, FormDialog
+from idsync_tui.ui.logpane import LogPane
 
-NAV = (("1", "audiences", "Audiences"), ("2", "journeys", "Journeys"), ("3", "destinations", "Destinations"))
+NAV = (
+    ("1", "audiences", "Audiences"),
+    ("2", "journeys", "Journeys"),
+    ("3", "destinations", "Destinations"),
+    ("4", "profiles", "Profiles"),
+)
 
 
 class NavBar(Static):
@@ -60,6 +67,7 @@ class SpaceScreen(Screen):
         yield Header(show_clock=False, icon="≡")
         yield NavBar()
         yield from self.compose_body()
+        yield LogPane()  # the sync log (l), hidden until asked for
         yield StatusLine()
         yield Footer()
 
@@ -86,6 +94,10 @@ class SpaceScreen(Screen):
     def focus_on(self, target: object) -> None:
         """Select `target` (an audience, journey, destination...) after a jump from the problems list."""
 
+    def selection(self) -> tuple[str, object] | None:
+        """What the sync log runs for: ("audience", key), ("journey", key), ("connection", path); None: the space."""
+        return None
+
     # -- shared helpers ---------------------------------------------------------------------------------------
     def edit(self, change, done: str) -> bool:  # type: ignore[no-untyped-def]
         outcome = self.session.edit(change, done)
@@ -101,14 +113,48 @@ class SpaceScreen(Screen):
         return Text("✔", style="green")
 
 
+# More rows than any terminal shows at once: a long list's first frame does not wait for the rest of it.
+FIRST_CHUNK = 200
+CHUNK = 500
+
+
 def fill(table: DataTable, rows: list[tuple[object, ...]], keep: bool = True) -> None:
-    """Replace a table's rows, keeping the cursor where it was when it can."""
-    cursor = table.cursor_row if keep else 0
+    """Show `rows` in `table`, keeping the cursor where it was when it can.
+
+    When the table already shows as many rows, only the cells that changed are updated (an edit changes one or two
+    cells; re-adding 1,000 rows would make every keystroke wait for DataTable to measure them). A new list is added
+    in chunks after the first screenful.
+    """
+    cursor = min(max(table.cursor_row if keep else 0, 0), max(len(rows) - 1, 0))
+    shown: list[tuple[object, ...]] | None = getattr(table, "_idsync_rows", None)
+    table._idsync_rows = rows  # type: ignore[attr-defined]
+    if shown is not None and len(shown) == len(rows) == table.row_count:
+        for row_index, (old, new) in enumerate(zip(shown, rows, strict=True)):
+            if old != new:
+                for column, (before, after) in enumerate(zip(old, new, strict=True)):
+                    if before != after:
+                        table.update_cell_at(Coordinate(row_index, column), after)
+        return
     table.clear()
-    for row in rows:
+    for row in rows[:FIRST_CHUNK]:
         table.add_row(*row)
-    if rows:
-        table.move_cursor(row=min(max(cursor, 0), len(rows) - 1))
+    if len(rows) <= FIRST_CHUNK:
+        if rows:
+            table.move_cursor(row=cursor)
+        return
+
+    def add_rest(start: int) -> None:
+        if table._idsync_rows is not rows:  # type: ignore[attr-defined]  # a newer fill replaced this one
+            return
+        for row in rows[start : start + CHUNK]:
+            table.add_row(*row)
+        if start + CHUNK < len(rows):
+            table.call_after_refresh(add_rest, start + CHUNK)
+        else:
+            table.move_cursor(row=cursor)
+
+    table.move_cursor(row=min(cursor, FIRST_CHUNK - 1))
+    table.call_after_refresh(add_rest, FIRST_CHUNK)
 
 
 def conditions_text(conditions: tuple[Condition, ...], empty: str) -> Text:
@@ -186,6 +232,17 @@ class OwnerScreen(SpaceScreen):
         if owner is None or not owner[1] or table.row_count == 0:
             return None
         return owner[1][min(table.cursor_row, len(owner[1]) - 1)]
+
+    def owner_selection(self) -> tuple[str, object] | None:
+        return None
+
+    def selection(self) -> tuple[str, object] | None:
+        """The highlighted connection when the connections list has (or last had, before the log) the focus."""
+        focused = self.query_one(LogPane).focus_outside()
+        connection = self.selected_connection()
+        if connection is not None and focused is self.query_one(ConnectionsTable):
+            return ("connection", connection.path)
+        return self.owner_selection()
 
     @on(DataTable.RowSelected, "ConnectionsTable")
     def open_editor(self) -> None:
@@ -268,6 +325,10 @@ class AudiencesScreen(OwnerScreen):
     def owner_connections(self) -> tuple[DataPath, tuple[Connection, ...]] | None:
         audience = self.audience
         return (audience.path, audience.connections) if audience else None
+
+    def owner_selection(self) -> tuple[str, object] | None:
+        audience = self.audience
+        return ("audience", audience.key) if audience else None
 
     def refresh_view(self) -> None:
         space = self.session.space
@@ -380,6 +441,10 @@ class JourneysScreen(OwnerScreen):
         if journey is None:
             return None
         return selected(self.query_one("#steps", DataTable), journey.steps)  # type: ignore[return-value]
+
+    def owner_selection(self) -> tuple[str, object] | None:
+        journey = self.journey
+        return ("journey", journey.key) if journey else None
 
     def owner_connections(self) -> tuple[DataPath, tuple[Connection, ...]] | None:
         step = self.step

@@ -1,0 +1,404 @@
+"""What the sync log pane needs around the simulator, in plain Python: scopes, log rows, a bounded ring, diffs, replay.
+
+No Textual here (the architecture test keeps it so): the pane's worker thread calls these and only moves their
+results to the screen. `run_scope` streams one scope's first sync (and, given the space as it was before an edit,
+the difference the edit makes, profile by profile, so memory stays flat); `Replay` plays the change lines on a
+simulated clock that the caller advances, and takes new config versions while it runs.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from idsync_tui import catalog
+from idsync_tui.simulator.engine import Notice
+from idsync_tui.simulator.profiles import BadLine, Change, Profile, format_time, key_to_datetime, read_profiles
+from idsync_tui.simulator.render import event_json, sent_identifiers
+from idsync_tui.simulator.timeline import ConfigVersion, Output, Simulation
+from idsync_tui.space.model import DataPath, Space
+
+# What a screen says is selected: ("audience", key), ("journey", key), ("connection", conn_path), or None.
+Selection = tuple[str, Any] | None
+
+ENTER_KIND, EXIT_KIND, NOTICE_KIND, BAD_KIND = "enter", "exit", "notice", "bad"
+
+
+# -- scopes ---------------------------------------------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class Scope:
+    """What a run covers: the simulator's audience / journey filter, narrowed to one connection when one is given."""
+
+    label: str
+    audience: str | None = None
+    journey: str | None = None
+    source: dict[str, str] | None = None  # a connection's owner, as events name it
+    destination: str | None = None
+
+    def matches(self, output: dict[str, Any] | Notice) -> bool:
+        """Whether an event (or a notice) belongs to this scope; notices about no connection always do."""
+        if self.destination is None:
+            return True
+        if type(output) is dict:
+            return output["destination"] == self.destination and output["source"] == self.source
+        if output.destination is None:  # type: ignore[union-attr]
+            return True
+        return output.destination == self.destination and output.source == self.source  # type: ignore[union-attr]
+
+
+def scope_of(space: Space, selection: Selection) -> Scope:
+    """The scope a screen's selection stands for; anything not found (deleted since) means the whole space."""
+    if selection is not None:
+        kind, key = selection
+        if kind == "audience" and space.audience(key) is not None:
+            return Scope(f"audience {key}", audience=key)
+        if kind == "journey" and space.journey(key) is not None:
+            return Scope(f"journey {key}", journey=key)
+        if kind == "connection":
+            for ref in space.connections():
+                connection = ref.connection
+                if connection.path != tuple(key):
+                    continue
+                if ref.audience is not None:
+                    source = {"kind": "audience", "key": ref.audience.key}
+                    return Scope(
+                        f"{ref.audience.key} → {connection.destination}",
+                        audience=ref.audience.key,
+                        source=source,
+                        destination=connection.destination,
+                    )
+                assert ref.journey is not None and ref.step is not None
+                source = {"kind": "journey", "key": ref.journey.key, "step": ref.step.key}
+                return Scope(
+                    f"{ref.journey.key}/{ref.step.key} → {connection.destination}",
+                    journey=ref.journey.key,
+                    source=source,
+                    destination=connection.destination,
+                )
+    return Scope(f"space {space.key}")
+
+
+def connection_selection(conn_path: DataPath) -> Selection:
+    return ("connection", tuple(conn_path))
+
+
+# -- log rows ---------------------------------------------------------------------------------------------------
+GLYPHS = {"enter": "▲", "add": "+", "exit": "▼", "remove": "-"}
+CALLS = {"identify": "I", "track": "T", "list": "L"}
+
+
+def short_value(value: Any) -> str:
+    """A value as the log row shows it: SHA-256 hex as its first 8 characters and `…`, long values cut."""
+    text = str(value)
+    if len(text) == 64 and all(c in "0123456789abcdef" for c in text):
+        return text[:8] + "…"
+    return text if len(text) <= 20 else text[:12] + "…"
+
+
+def _fit(text: str, width: int) -> str:
+    return text.ljust(width) if len(text) <= width else text[: width - 1] + "…"
+
+
+def _clock(at: str) -> str:
+    """`2024-06-01T10:00:00Z` -> `10:00:00`."""
+    return at[11:19] if len(at) >= 19 else at
+
+
+def _source_key(source: dict[str, str] | None) -> str:
+    if source is None:
+        return "-"
+    return f"{source['key']}/{source['step']}" if "step" in source else source["key"]
+
+
+def event_row(event: dict[str, Any]) -> str:
+    """One readable line that fits 80 columns: time, version, source, destination, profile, action, identifiers."""
+    sent = " ".join(f"{key.rpartition('.')[2]}={short_value(value)}" for key, value in sent_identifiers(event))
+    action = event["action"]
+    return (
+        f"{_clock(event['at'])} v{event['config_version']} {_fit(_source_key(event['source']), 12)} "
+        f"{_fit(event['destination'], 7)} {_fit(event['profile'], 7)} {GLYPHS.get(action, '?')} "
+        f"{_fit(action, 6)} {CALLS.get(event['call'], '?')} {sent or '(no identifiers)'}"
+    )
+
+
+def notice_row(notice: Notice) -> str:
+    where = f"{_source_key(notice.source)}→{notice.destination} " if notice.destination else ""
+    who = f"{notice.profile}: " if notice.profile else ""
+    return f"{_clock(notice.at)}    · {where}{who}{notice.message}"
+
+
+# A line of the log: (row text, the event's JSON Lines record or None for a notice, kind for its colour).
+LogEntry = tuple[str, str | None, str]
+
+
+def log_entry(output: Output) -> LogEntry:
+    if type(output) is dict:
+        kind = EXIT_KIND if output["action"] in ("exit", "remove") else ENTER_KIND
+        return event_row(output), event_json(output), kind
+    if isinstance(output, BadLine):
+        return f"         ! line {output.line}: {output.message}", None, BAD_KIND
+    return notice_row(output), None, NOTICE_KIND  # type: ignore[arg-type]
+
+
+class EventRing:
+    """The last `capacity` log entries, with an optional filter; positions are absolute (they survive trimming)."""
+
+    def __init__(self, capacity: int = 100_000) -> None:
+        self.capacity = capacity
+        self._slots: list[LogEntry | None] = [None] * capacity
+        self.total = 0  # entries ever appended; the ring holds [first, total)
+        self.filter = ""
+        self._matches: list[int] | None = None
+
+    @property
+    def first(self) -> int:
+        return max(0, self.total - self.capacity)
+
+    def __len__(self) -> int:
+        return self.total - self.first
+
+    def extend(self, entries: Iterable[LogEntry]) -> None:
+        slots, capacity, needle, matches = self._slots, self.capacity, self.filter, self._matches
+        total = self.total
+        for entry in entries:
+            slots[total % capacity] = entry
+            if matches is not None and needle in entry[0].lower():
+                matches.append(total)
+            total += 1
+        self.total = total
+        if matches is not None and matches and matches[0] < total - capacity:
+            first = total - capacity
+            drop = 0
+            while drop < len(matches) and matches[drop] < first:
+                drop += 1
+            del matches[:drop]
+
+    def clear(self) -> None:
+        self._slots = [None] * self.capacity
+        self.total = 0
+        if self._matches is not None:
+            self._matches = []
+
+    def set_filter(self, text: str) -> None:
+        self.filter = text.lower()
+        if not self.filter:
+            self._matches = None
+            return
+        needle, slots, capacity = self.filter, self._slots, self.capacity
+        self._matches = [i for i in range(self.first, self.total) if needle in slots[i % capacity][0].lower()]  # type: ignore[index]
+
+    @property
+    def shown(self) -> int:
+        """How many entries the (filtered) view has."""
+        return len(self) if self._matches is None else len(self._matches)
+
+    def row(self, position: int) -> LogEntry:
+        """The entry at a position of the (filtered) view, 0 = oldest kept."""
+        index = self.first + position if self._matches is None else self._matches[position]
+        return self._slots[index % self.capacity]  # type: ignore[return-value]
+
+    def visible(self) -> Iterator[LogEntry]:
+        for position in range(self.shown):
+            yield self.row(position)
+
+    def export_lines(self) -> Iterator[str]:
+        """The shown events as `simulate --format jsonl` lines (notices are not events: they stay out)."""
+        for _text, record, _kind in self.visible():
+            if record is not None:
+                yield record
+
+
+# -- diffs ------------------------------------------------------------------------------------------------------
+@dataclass(slots=True)
+class EventDiff:
+    """How two runs' events differ: same call, action and payload is unchanged; same profile, connection, action and
+    call with another payload is changed; the rest is added or removed."""
+
+    added: int = 0
+    removed: int = 0
+    changed: int = 0
+    unchanged: int = 0
+
+    def add(self, old: Iterable[dict[str, Any]], new: Iterable[dict[str, Any]]) -> None:
+        def keyed(events: Iterable[dict[str, Any]]) -> Counter[tuple[str, str]]:
+            found: Counter[tuple[str, str]] = Counter()
+            for event in events:
+                group = (
+                    f"{_source_key(event['source'])}|{event['destination']}|{event['profile']}|"
+                    f"{event['action']}|{event['call']}"
+                )
+                found[(group, event_json(event["payload"]))] += 1
+            return found
+
+        before, after = keyed(old), keyed(new)
+        same = before & after
+        self.unchanged += sum(same.values())
+        left_old: Counter[str] = Counter()
+        left_new: Counter[str] = Counter()
+        for (group, _payload), n in (before - same).items():
+            left_old[group] += n
+        for (group, _payload), n in (after - same).items():
+            left_new[group] += n
+        for group in left_old.keys() | left_new.keys():
+            paired = min(left_old[group], left_new[group])
+            self.changed += paired
+            self.removed += left_old[group] - paired
+            self.added += left_new[group] - paired
+
+    @property
+    def text(self) -> str:
+        return f"+{self.added} added, -{self.removed} removed, ~{self.changed} changed"
+
+
+# -- one run ----------------------------------------------------------------------------------------------------
+def first_sync_history(space: Space, start: datetime, version: int = 1) -> list[ConfigVersion]:
+    """One config, saved early enough to be effective at the first sync (what `simulate` uses)."""
+    return [ConfigVersion(version, start - timedelta(seconds=catalog.EFFECTIVE_DELAY_SECONDS), space)]
+
+
+def run_scope(
+    space: Space,
+    scope: Scope,
+    profiles: Path,
+    start: datetime,
+    *,
+    before: Space | None = None,
+    diff: EventDiff | None = None,
+    stop: threading.Event | None = None,
+) -> Iterator[Output]:
+    """The first sync of every profile for `scope`, as `simulate` would number it (seq of the audience / journey run).
+
+    With `before` (the space before an edit) and `diff`, each profile is also run under the old config and the
+    difference is added to `diff` as it goes. `stop` set ends the run early.
+    """
+    limits = space.identifier_limits()
+    simulation = Simulation(first_sync_history(space, start), start, audience=scope.audience, journey=scope.journey)
+    previous = None
+    if before is not None and diff is not None:
+        previous = Simulation(first_sync_history(before, start), start, audience=scope.audience, journey=scope.journey)
+    matches = scope.matches
+    ignored = 0
+    for count, item in enumerate(read_profiles(profiles, limits), 1):
+        if stop is not None and count & 255 == 0 and stop.is_set():
+            return
+        if type(item) is Profile:
+            outputs = [o for o in simulation.run((item,)) if matches(o)]  # type: ignore[arg-type]
+            if previous is not None:
+                old = [o for o in previous.run((item,)) if type(o) is dict and matches(o)]
+                diff.add(old, [o for o in outputs if type(o) is dict])  # type: ignore[union-attr, misc]
+            yield from outputs
+        elif type(item) is Change:
+            ignored += 1
+        else:
+            yield item
+    if ignored:
+        yield Notice(format_time(start), "", f"{ignored} change line(s) not played here; R replays them on a clock")
+
+
+# -- replay -----------------------------------------------------------------------------------------------------
+class LiveSimulation(Simulation):
+    """A Simulation that takes new config versions while it runs and leaves the change lines to `Replay`."""
+
+    def add_version(self, config: ConfigVersion) -> None:
+        self.history = sorted([*self.history, config], key=lambda v: (v.effective_at, v.version))
+        self._effective = [v.effective_at for v in self.history]
+
+    def _play_changes(self) -> Iterator[Output]:
+        return iter(())  # Replay plays them, on its clock
+
+
+@dataclass
+class Replay:
+    """The change lines played on a simulated clock: `advance` moves it and returns what became due."""
+
+    simulation: LiveSimulation
+    now: datetime
+    changes: list[Change] = field(default_factory=list)
+    pending: list[ConfigVersion] = field(default_factory=list)
+    scope: Scope | None = None
+
+    @classmethod
+    def start(
+        cls, space: Space, profiles: Path, start: datetime, scope: Scope | None = None
+    ) -> tuple[Replay, Iterator[Output]]:
+        """The replay, and the first sync (every profile at `start`) to stream before the clock runs."""
+        scope = scope or Scope(f"space {space.key}")
+        simulation = LiveSimulation(
+            first_sync_history(space, start), start, timeline=True, audience=scope.audience, journey=scope.journey
+        )
+        replay = cls(simulation, start, scope=scope)
+
+        def first() -> Iterator[Output]:
+            for output in simulation.run(read_profiles(profiles, space.identifier_limits())):
+                if type(output) is not dict or scope.matches(output):
+                    yield output
+            replay.changes = sorted(simulation.changes, key=lambda c: (c.at, c.line))
+
+        return replay, first()
+
+    @property
+    def version(self) -> int:
+        return max(v.version for v in self.simulation.history)
+
+    @property
+    def done(self) -> bool:
+        return not self.changes and not self.pending
+
+    @property
+    def next_at(self) -> datetime | None:
+        moments = [key_to_datetime(self.changes[0].at)] if self.changes else []
+        if self.pending:
+            moments.append(self.pending[0].effective_at)
+        return min(moments) if moments else None
+
+    def add_version(self, space: Space) -> ConfigVersion:
+        """An edit made now: saved at the simulated time, effective five simulated minutes later."""
+        config = ConfigVersion(self.version + 1, self.now, space)
+        self.simulation.add_version(config)
+        self.pending = sorted([*self.pending, config], key=lambda v: (v.effective_at, v.version))
+        return config
+
+    def advance(self, seconds: float) -> list[Output]:
+        return self.advance_to(self.now + timedelta(seconds=seconds))
+
+    def step(self) -> list[Output]:
+        """Jump the clock to the next change or config version and play it."""
+        moment = self.next_at
+        return [] if moment is None else self.advance_to(moment)
+
+    def advance_to(self, moment: datetime) -> list[Output]:
+        out: list[Output] = []
+        simulation = self.simulation
+        scope = self.scope
+        while True:
+            change_at = key_to_datetime(self.changes[0].at) if self.changes else None
+            version_at = self.pending[0].effective_at if self.pending else None
+            if version_at is not None and version_at <= moment and (change_at is None or version_at <= change_at):
+                config = self.pending.pop(0)
+                self.now = config.effective_at
+                out.append(
+                    Notice(
+                        format_time(config.effective_at),
+                        "",
+                        f"config version {config.version} (saved {format_time(config.saved_at)}) is effective from "
+                        "now; members already sent are not re-sent",
+                    )
+                )
+                continue
+            if change_at is None or change_at > moment:
+                break
+            change = self.changes.pop(0)
+            self.now = change_at
+            for output in simulation.apply(change, change_at):
+                if type(output) is dict:
+                    simulation.seq += 1  # numbered as the audience / journey run would be, then narrowed
+                    output["seq"] = simulation.seq
+                if scope is None or type(output) is BadLine or scope.matches(output):  # type: ignore[arg-type]
+                    out.append(output)
+        self.now = max(self.now, moment)
+        return out
