@@ -122,6 +122,9 @@ class ConnectionEditor(SpaceScreen):
     def ref(self) -> ConnectionRef | None:
         return self.session.connection_ref(self.conn_path)
 
+    def selection(self) -> tuple[str, object] | None:
+        return ("connection", self.conn_path)  # the sync log follows the connection being edited
+
     def refresh_view(self) -> None:
         ref = self.ref
         if ref is None:  # the connection went away (undo of a connect, a removed audience...)
