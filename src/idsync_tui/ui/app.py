@@ -23,7 +23,12 @@ from idsync_tui.ui.screens import AudiencesScreen, DestinationsScreen, JourneysS
 # Cursor and scroll keys every list has: summed up in one line of the keys help instead of listed.
 NAVIGATION_ACTIONS = ("cursor_", "scroll_", "select_cursor", "page_", "focus_next", "focus_previous", "copy_text")
 
-SCREEN_NAMES = {"audiences": "Audiences", "journeys": "Journeys", "destinations": "Destinations", "profiles": "Profiles"}
+SCREEN_NAMES = {
+    "audiences": "Audiences",
+    "journeys": "Journeys",
+    "destinations": "Destinations",
+    "profiles": "Profiles",
+}
 
 
 class IdSyncApp(App):
