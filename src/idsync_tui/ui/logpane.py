@@ -107,6 +107,13 @@ class SyncLog:
 
     # -- what the keys do ----------------------------------------------------------------------------------------
     def toggle(self) -> None:
+        """`l`: open the log (focused); pressed elsewhere on the screen, go back to it; pressed in it, close it."""
+        if self.open:
+            pane = next((p for p in self.panes if p.is_attached and p.screen is self.app.screen), None)
+            focused = self.app.screen.focused
+            if pane is not None and (focused is None or pane not in focused.ancestors_with_self):
+                pane.take_focus()
+                return
         self.open = not self.open
         if self.open and not self.replaying:
             space = self._space()
@@ -115,8 +122,8 @@ class SyncLog:
             elif self.space_run is not None and space != self.space_run:
                 self.start_run(before=self.space_run)
         self.changed()
-        for pane in self.panes:
-            pane.show(self.open)
+        for pane in list(self.panes):
+            pane.show(self.open, focus=True)
 
     def start_run(self, selection: Any = "screen", before: Space | None = None) -> None:
         """Run the simulator for the screen's selection (or `selection`) under the session's current config."""
@@ -216,7 +223,6 @@ class SyncLog:
     def _new_run(self, scope: Scope, space: Space) -> threading.Event:
         self.stop.set()
         self.stop = threading.Event()
-        self.resumed.set()
         self.run_id += 1
         self.scope = scope
         self.space_run = space
@@ -323,6 +329,7 @@ class SyncLog:
                 self._put(stopped, run_id, "rows", (batch, events))
                 batch, events = [], 0
         if batch:
+            self._wait_resumed(stopped)
             self._put(stopped, run_id, "rows", (batch, events))
 
     def _produce(self, run_id: int, stop: threading.Event, space: Space, scope: Scope, before: Space | None) -> None:
@@ -557,22 +564,27 @@ class LogPane(Vertical):
         if log is not None:
             log.panes.discard(self)
 
-    def show(self, on: bool) -> None:
+    def show(self, on: bool, focus: bool = False) -> None:
         log = self.log_state
         log.panes.add(self)
         self.set_class(log.tall, "-tall")
         if on == self.display:
             return
         self.display = on
+        if on:
+            self.call_after_refresh(self.sync)
         if self.screen is not self.app.screen:
             return
-        if on:
-            self._return_focus = self.screen.focused
-            events = self.query_one(EventList)
-            self.call_after_refresh(events.focus)
-            self.call_after_refresh(self.sync)
-        elif self.screen.focused is not None and self in self.screen.focused.ancestors_with_self:
+        if on and focus:
+            self.take_focus()
+        elif not on and self.screen.focused is not None and self in self.screen.focused.ancestors_with_self:
             self._leave()
+
+    def take_focus(self) -> None:
+        focused = self.screen.focused
+        if focused is None or self not in focused.ancestors_with_self:
+            self._return_focus = focused
+        self.call_after_refresh(self.query_one(EventList).focus)
 
     def focus_outside(self) -> Any:
         """The screen's focused widget, or the one focused before the log took the focus."""

@@ -1,0 +1,236 @@
+"""The sync log's pure side: scopes, rows, the bounded ring, event diffs and the replay clock (no Textual)."""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import io
+import json
+import subprocess
+import sys
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+from simhelpers import HEAD, identifier, profile_line
+
+from idsync_tui.simulator.command import run_simulate
+from idsync_tui.simulator.engine import Notice
+from idsync_tui.simulator.live import (
+    EventDiff,
+    EventRing,
+    Replay,
+    event_row,
+    log_entry,
+    run_scope,
+    scope_of,
+)
+from idsync_tui.simulator.profiles import scan_times
+from idsync_tui.space.loader import load_space, parse_text
+from idsync_tui.space.model import Space
+
+ACME = Path(__file__).resolve().parents[2] / "sample_spaces" / "acme.toml"
+
+BODY = """
+[[audiences]]
+key = "members"
+name = "Members"
+
+[[audiences.conditions]]
+trait = "member"
+op = "="
+value = true
+
+[[audiences.connections]]
+destination = "braze"
+setup = "customized"
+
+[[audiences.connections.identifiers]]
+segment = "email"
+destination = "email"
+strategy = "{strategy}"
+
+[[audiences.connections]]
+destination = "fb"
+setup = "default"
+"""
+
+
+def write_space(folder: Path, strategy: str = "last_added", profiles: list[str] | None = None) -> Space:
+    """A space file with one audience (braze customized on email, fb default) and its profiles file beside it."""
+    (folder / "p.jsonl").write_text("\n".join(profiles or []) + "\n")
+    text = HEAD.format(space_extra='profiles = "p.jsonl"') + BODY.format(strategy=strategy)
+    (folder / "space.toml").write_text(text)
+    result = parse_text(text, str(folder / "space.toml"))
+    assert result.space is not None and not result.problems, result.problems
+    return result.space
+
+
+PROFILES = [
+    profile_line(
+        "two-emails",
+        [
+            identifier("email", "old@x.example", "2024-01-01T00:00:00Z"),
+            identifier("email", "new@x.example", "2024-02-01T00:00:00Z"),
+        ],
+        {"member": True},
+    ),
+    profile_line("one-email", [identifier("email", "one@x.example")], {"member": True}),
+    profile_line("outsider", [identifier("email", "out@x.example")], {"member": False}),
+]
+
+
+def simulate_lines(space_path: Path, audience: str | None = None, timeline: bool = False) -> list[str]:
+    out = io.StringIO()
+    args = argparse.Namespace(
+        space=str(space_path), audience=audience, journey=None, format="jsonl", timeline=timeline, profiles=None
+    )
+    assert run_simulate(args, out, io.StringIO()) == 0
+    return out.getvalue().splitlines()
+
+
+def start_of(space: Space) -> datetime:
+    path = space.profiles_path()
+    assert path is not None
+    return scan_times(path).first_sync()
+
+
+def test_a_connection_scope_streams_exactly_simulates_lines_for_that_connection() -> None:
+    space = load_space(ACME).space
+    assert space is not None
+    ref = next(r for r in space.connections() if r.audience is not None and r.audience.key == "high_value")
+    scope = scope_of(space, ("connection", ref.connection.path))
+    assert (scope.audience, scope.destination) == ("high_value", ref.connection.destination)
+    got = [log_entry(o)[1] for o in run_scope(space, scope, space.profiles_path(), start_of(space)) if type(o) is dict]
+    expected = [
+        line
+        for line in simulate_lines(ACME, audience="high_value")
+        if json.loads(line)["destination"] == ref.connection.destination
+    ]
+    assert got and got == expected
+
+
+def test_an_unknown_selection_means_the_whole_space() -> None:
+    space = load_space(ACME).space
+    assert space is not None
+    assert scope_of(space, ("audience", "no_such_audience")).label == f"space {space.key}"
+    assert scope_of(space, None).audience is None
+
+
+def test_a_row_fits_80_columns_and_shortens_hashed_values() -> None:
+    space = load_space(ACME).space
+    assert space is not None
+    scope = scope_of(space, ("audience", "high_value"))
+    events = [o for o in run_scope(space, scope, space.profiles_path(), start_of(space)) if type(o) is dict]
+    fb = next(e for e in events if e["destination"] == "fb")
+    row = event_row(fb)
+    assert row.startswith("10:00:00 v1 high_value   fb      ")
+    hashed = fb["payload"]["EMAIL"]
+    assert f"EMAIL={hashed[:8]}…" in row and hashed not in row
+    # time, version, source, destination, profile, action and call take 52 columns: the identifiers start there
+    assert all(event_row(e)[51] == " " and event_row(e)[52] != " " for e in events)
+
+
+def test_the_ring_keeps_the_last_entries_and_filters_what_it_keeps() -> None:
+    ring = EventRing(capacity=5)
+    ring.extend((f"row {i} {'even' if i % 2 == 0 else 'odd'}", f'{{"seq":{i}}}', "enter") for i in range(8))
+    assert len(ring) == 5 and ring.row(0)[0] == "row 3 odd"
+    ring.set_filter("EVEN")
+    assert [ring.row(i)[0] for i in range(ring.shown)] == ["row 4 even", "row 6 even"]
+    ring.extend([("row 8 even", '{"seq":8}', "enter"), ("a note about even", None, "notice")])
+    assert [text for text, _r, _k in ring.visible()] == ["row 6 even", "row 8 even", "a note about even"]
+    assert list(ring.export_lines()) == ['{"seq":6}', '{"seq":8}']  # notices are not events
+    ring.set_filter("")
+    assert ring.shown == 5
+
+
+def test_switching_a_row_to_all_adds_one_event_per_extra_value(tmp_path: Path) -> None:
+    before = write_space(tmp_path, "last_added", PROFILES)
+    after = write_space(tmp_path, "all", PROFILES)
+    scope = scope_of(after, ("connection", after.audiences[0].connections[0].path))
+    diff = EventDiff()
+    events = [o for o in run_scope(after, scope, tmp_path / "p.jsonl", start_of(after), before=before, diff=diff)]
+    assert (diff.added, diff.removed, diff.changed, diff.unchanged) == (1, 0, 0, 2)
+    assert diff.text == "+1 added, -0 removed, ~0 changed"
+    assert [e["profile"] for e in events if type(e) is dict] == ["two-emails", "two-emails", "one-email"]
+
+
+def test_switching_last_added_to_first_added_changes_only_profiles_with_two_values(tmp_path: Path) -> None:
+    before = write_space(tmp_path, "last_added", PROFILES)
+    after = write_space(tmp_path, "first_added", PROFILES)
+    scope = scope_of(after, ("audience", "members"))  # fb's default events do not move
+    diff = EventDiff()
+    list(run_scope(after, scope, tmp_path / "p.jsonl", start_of(after), before=before, diff=diff))
+    assert (diff.added, diff.removed, diff.changed) == (0, 0, 1)
+
+
+def test_removing_the_audience_removes_its_events(tmp_path: Path) -> None:
+    before = write_space(tmp_path, "last_added", PROFILES)
+    after = dataclasses.replace(before, audiences=())
+    diff = EventDiff()
+    list(run_scope(after, scope_of(after, None), tmp_path / "p.jsonl", start_of(before), before=before, diff=diff))
+    assert diff.removed == 5 and diff.added == 0  # braze 2 (one per member) + fb 3 (one per email value)
+
+
+REPLAY_PROFILES = [
+    profile_line("ann", [identifier("email", "ann@x.example")], {"member": True}),
+    profile_line("bo", [identifier("email", "bo@x.example")], {"member": False}),
+    profile_line("cy", [identifier("email", "cy@x.example")], {"member": False}),
+    json.dumps({"at": "2024-06-01T10:03:00Z", "profile": "bo", "traits": {"member": True}}),
+    json.dumps({"at": "2024-06-01T10:10:00Z", "profile": "cy", "traits": {"member": True}}),
+]
+
+
+def at(clock: str) -> datetime:
+    return datetime.fromisoformat(f"2024-06-01T{clock}+00:00")
+
+
+def test_an_edit_during_replay_takes_effect_five_simulated_minutes_later(tmp_path: Path) -> None:
+    space = write_space(tmp_path, "last_added", REPLAY_PROFILES)
+    edited = write_space(tmp_path, "all", REPLAY_PROFILES)
+    start = start_of(space)
+    assert start == at("10:00:00")
+    replay, first = Replay.start(space, tmp_path / "p.jsonl", start)
+    first_sync = [o for o in first if type(o) is dict]
+    assert {e["profile"] for e in first_sync} == {"ann"} and replay.now == start
+    assert replay.advance(60) == [] and replay.now == at("10:01:00")  # nothing due yet
+    config = replay.add_version(edited)  # saved at 10:01, effective 10:06
+    assert (config.version, config.saved_at, config.effective_at) == (2, at("10:01:00"), at("10:06:00"))
+    due = replay.advance_to(at("10:20:00"))
+    events = [o for o in due if type(o) is dict]
+    assert [(e["profile"], e["at"], e["config_version"]) for e in events] == [
+        ("bo", "2024-06-01T10:03:00Z", 1),
+        ("bo", "2024-06-01T10:03:00Z", 1),
+        ("cy", "2024-06-01T10:10:00Z", 2),
+        ("cy", "2024-06-01T10:10:00Z", 2),
+    ]
+    notices = [o for o in due if isinstance(o, Notice)]
+    assert notices[0].at == "2024-06-01T10:06:00Z" and "config version 2" in notices[0].message
+    assert not any(e["profile"] == "ann" for e in events)  # members already sent are not re-sent
+    seqs = [e["seq"] for e in first_sync + events]
+    assert seqs == sorted(seqs) and len(set(seqs)) == len(seqs)
+    assert replay.done
+
+
+def test_step_jumps_to_the_next_change_or_version(tmp_path: Path) -> None:
+    space = write_space(tmp_path, "last_added", REPLAY_PROFILES)
+    replay, first = Replay.start(space, tmp_path / "p.jsonl", start_of(space))
+    list(first)
+    assert replay.next_at == at("10:03:00")
+    replay.step()
+    assert replay.now == at("10:03:00")
+    replay.add_version(space)
+    assert replay.next_at == at("10:08:00")
+    [notice] = replay.step()
+    assert isinstance(notice, Notice) and replay.now == at("10:08:00")
+    replay.step()
+    assert replay.now == at("10:10:00") and replay.done
+    assert replay.step() == []
+
+
+@pytest.mark.parametrize("module", ["idsync_tui.simulator.live"])
+def test_the_live_helpers_never_import_textual(module: str) -> None:
+    code = f"import sys, {module}; print('textual' in sys.modules)"
+    assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip() == (
+        "False"
+    )
