@@ -316,7 +316,8 @@ class SyncLog:
             raise ValueError(f"the sample profiles file {profiles} does not exist")
         return profiles
 
-    def _stream(self, stopped, run_id: int, outputs) -> None:  # type: ignore[no-untyped-def]
+    def _stream(self, stopped, run_id: int, outputs, hold: bool = True) -> None:  # type: ignore[no-untyped-def]
+        """Outputs to rows, in batches; `hold` waits while the log is paused (the replay's clock pauses instead)."""
         batch: list[LogEntry] = []
         events = 0
         for output in outputs:
@@ -325,11 +326,13 @@ class SyncLog:
             if entry[1] is not None:
                 events += 1
             if len(batch) >= BATCH:
-                self._wait_resumed(stopped)
+                if hold:
+                    self._wait_resumed(stopped)
                 self._put(stopped, run_id, "rows", (batch, events))
                 batch, events = [], 0
         if batch:
-            self._wait_resumed(stopped)
+            if hold:
+                self._wait_resumed(stopped)
             self._put(stopped, run_id, "rows", (batch, events))
 
     def _produce(self, run_id: int, stop: threading.Event, space: Space, scope: Scope, before: Space | None) -> None:
@@ -373,7 +376,7 @@ class SyncLog:
                     outputs.extend(replay.advance((now - last) * self.speed))
                 last = now
                 if outputs:
-                    self._stream(stopped, run_id, outputs)
+                    self._stream(stopped, run_id, outputs, hold=False)
                 self._put(stopped, run_id, "clock", format_time(replay.now))
                 if stop.wait(0.05) or stopped():
                     return

@@ -1,0 +1,185 @@
+"""The sync log pane, driven by keys: the events of a known connection, a live re-run after an edit, filter, pause,
+export (compared with `simulate`), and the replay's five-minute window. Runs on the bundled Acme demo."""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from apphelpers import make_app
+
+from idsync_tui.simulator.command import run_simulate
+from idsync_tui.ui.logpane import EventList, LogPane, SyncLog
+
+SAMPLES = Path(__file__).resolve().parents[2] / "sample_spaces"
+
+
+@pytest.fixture
+def acme(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.chdir(tmp_path)
+    for name in ("acme.toml", "acme.profiles.jsonl"):
+        shutil.copyfile(SAMPLES / name, tmp_path / name)
+    return Path("acme.toml")
+
+
+def simulate_lines(space: Path, audience: str | None = None) -> list[str]:
+    out = io.StringIO()
+    args = argparse.Namespace(
+        space=str(space), audience=audience, journey=None, format="jsonl", timeline=False, profiles=None
+    )
+    assert run_simulate(args, out, io.StringIO()) == 0
+    return out.getvalue().splitlines()
+
+
+async def settle(pilot, log: SyncLog, until=lambda log: log.state in ("done", "error")) -> None:  # type: ignore[no-untyped-def]
+    """Wait (a bounded number of ticks) until the run is over and its rows reached the ring."""
+    for _ in range(200):
+        await pilot.pause(0.05)
+        if until(log) and log.queue.empty():
+            break
+    await pilot.pause(0.1)
+    assert until(log), (log.state, log.message)
+
+
+def profile_emails(path: Path) -> dict[str, list[str]]:
+    """Each sample profile's emails, normalised as Facebook gets them, earliest added first."""
+    found: dict[str, list[str]] = {}
+    for line in path.read_text().splitlines():
+        if not line.strip() or line.startswith("//"):
+            continue
+        data = json.loads(line)
+        if "id" in data:
+            ids = sorted(
+                (i["added_at"], i["value"].strip().lower()) for i in data["identifiers"] if i["type"] == "email"
+            )
+            found[data["id"]] = [value for _at, value in ids]
+    return found
+
+
+def events_shown(log: SyncLog) -> list[dict]:  # type: ignore[type-arg]
+    return [json.loads(line) for line in log.ring.export_lines()]
+
+
+async def test_the_log_shows_the_events_of_the_connection_being_edited(acme: Path) -> None:
+    app = make_app(acme)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("tab", "enter")  # high_value's first connection (fb) in the ID Sync editor
+        await pilot.press("l")
+        log = SyncLog.of(app)
+        await settle(pilot, log)
+        pane = app.screen.query_one(LogPane)
+        assert pane.display and app.screen.focused is pane.query_one(EventList)
+        assert log.scope is not None and log.scope.label == "high_value → fb"
+        expected = [line for line in simulate_lines(acme, "high_value") if json.loads(line)["destination"] == "fb"]
+        assert list(log.ring.export_lines()) == expected
+        assert log.events == len(expected)
+        header = pane.header().plain
+        assert header.startswith("high_value → fb") and f"{len(expected)} events" in header
+        rows = pane.query_one(EventList)
+        await pilot.press("home")
+        first = rows.render_line(0).text
+        assert first.startswith("10:00:00 v1 high_value   fb      p-0001  + add")
+        hashed = json.loads(expected[0])["payload"]["EMAIL"]
+        assert f"EMAIL={hashed[:8]}…" in first
+        await pilot.press("l")  # pressed in the log: hides it, the rows get the focus back
+        assert not pane.display and app.screen.focused is not None and app.screen.focused.id == "rows"
+
+
+async def test_an_edit_re_runs_the_log_and_counts_what_changes_as_the_rules_predict(acme: Path) -> None:
+    app = make_app(acme)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("tab", "enter", "l")
+        log = SyncLog.of(app)
+        await settle(pilot, log)
+        before = events_shown(log)
+        # Row 1 maps email with last_added. first_added changes an event when its profile's earliest and latest
+        # emails differ once normalised (Facebook gets them trimmed, lower-cased and hashed).
+        emails = profile_emails(Path("acme.profiles.jsonl"))
+        predicted = sum(
+            1 for e in before if len(emails[e["profile"]]) > 1 and emails[e["profile"]][0] != emails[e["profile"]][-1]
+        )
+        assert predicted > 0
+        await pilot.press("escape", "space")  # back to the rows; the next strategy: first_added
+        assert app.session.space.audiences[0].connections[0].identifiers[0].strategy == "first_added"
+        await settle(pilot, log, lambda log: log.state == "done" and log.diff is not None)
+        assert (log.diff.added, log.diff.removed, log.diff.changed) == (0, 0, predicted)  # type: ignore[union-attr]
+        assert f"+0 added, -0 removed, ~{predicted} changed" in app.screen.query_one(LogPane).header().plain
+        after = events_shown(log)
+        assert len(after) == len(before)
+        assert sum(1 for old, new in zip(before, after, strict=True) if old["payload"] != new["payload"]) == predicted
+
+
+async def test_filter_then_export_writes_what_simulate_prints_for_the_rows_shown(acme: Path) -> None:
+    app = make_app(acme)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("l")  # Audiences screen, high_value selected: the audience's events
+        log = SyncLog.of(app)
+        await settle(pilot, log)
+        assert log.scope is not None and log.scope.label == "audience high_value"
+        await pilot.press("slash", *"p-0001", "enter")
+        shown = [log.ring.row(i)[0] for i in range(log.ring.shown)]
+        assert shown and all("p-0001" in row for row in shown)
+        await pilot.press("E")
+        await pilot.press("enter")  # the suggested file name
+        exported = Path("acme.sync-log.jsonl").read_text().splitlines()
+        expected = [line for line in simulate_lines(acme, "high_value") if json.loads(line)["profile"] == "p-0001"]
+        assert exported == expected and len(expected) > 1
+        assert app.status == (f"Exported {len(expected)} events to acme.sync-log.jsonl", False)
+
+
+async def test_pause_holds_the_stream_until_resumed(acme: Path) -> None:
+    app = make_app(acme)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("l")
+        log = SyncLog.of(app)
+        await settle(pilot, log)
+        total = log.events
+        await pilot.press("P", "n")  # paused, then run the selection again
+        for _ in range(10):
+            await pilot.pause(0.05)
+        assert log.paused and log.events == 0 and log.state == "running"
+        assert "paused" in app.screen.query_one(LogPane).header().plain
+        await pilot.press("P")
+        await settle(pilot, log)
+        assert log.events == total
+
+
+async def test_an_edit_during_replay_is_effective_five_simulated_minutes_later(acme: Path) -> None:
+    app = make_app(acme)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("l", "N")  # the whole space
+        log = SyncLog.of(app)
+        await settle(pilot, log)
+        await pilot.press(*["minus"] * 8)  # slowest clock: one simulated second per second
+        assert log.speed == 1
+        await pilot.press("R")
+        await settle(pilot, log, lambda log: log.clock != "")
+        await pilot.press("P", "full_stop")  # clock stopped; step to the first change line (10:03)
+        await settle(pilot, log, lambda log: log.clock == "2024-06-01T10:03:00Z")
+        await pilot.press("escape", "tab", "enter", "m")  # in high_value → fb's editor: Send Mobile IDs off
+        await settle(
+            pilot, log, lambda log: any("config version 2" in log.ring.row(i)[0] for i in range(log.ring.shown))
+        )
+        saved = next(log.ring.row(i)[0] for i in range(log.ring.shown) if "config version 2" in log.ring.row(i)[0])
+        assert "at 10:03:00" in saved and "effective at 10:08:00" in saved
+        await pilot.press("l")  # to the log (already open under the editor)
+        for _ in range(12):
+            if log.state == "replay done":
+                break
+            clock = log.clock
+            await pilot.press("full_stop")
+            await settle(pilot, log, lambda log, clock=clock: log.clock != clock or log.state == "replay done")
+        assert log.state == "replay done"
+        played = [e for e in events_shown(log) if e["at"] > "2024-06-01T10:00:00Z"]
+        early = [e for e in played if e["at"] < "2024-06-01T10:08:00Z"]
+        late = [e for e in played if e["at"] >= "2024-06-01T10:08:00Z"]
+        assert early and late
+        assert {e["config_version"] for e in early} == {1} and {e["config_version"] for e in late} == {2}
+        rows = [log.ring.row(i)[0] for i in range(log.ring.shown)]
+        assert any("config version 2 (saved 2024-06-01T10:03:00Z) is effective" in row for row in rows)
+        # Members already sent are not re-sent: at 10:08 only the profile of that minute's change line has events.
+        assert {e["profile"] for e in late if e["at"] == "2024-06-01T10:08:00Z"} <= {"p-0006"}
