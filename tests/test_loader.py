@@ -327,3 +327,13 @@ def test_a_crlf_file_reports_problems_at_the_same_lines():
     lf = [(p.code, p.line) for p in problems_of(text)]
     crlf = [(p.code, p.line) for p in problems_of(text.replace("\n", "\r\n"))]
     assert lf == crlf == [("IDS002", line_with(text, "limt"))]
+
+
+def test_a_huge_file_is_refused_before_it_is_read(tmp_path: Path) -> None:
+    huge = tmp_path / "huge.toml"
+    with huge.open("wb") as file:  # sparse: 65 MiB on paper, nothing on disk
+        file.truncate(65 * 1024 * 1024)
+    with pytest.raises(SpaceReadError) as raised:
+        load_space(huge)
+    message = str(raised.value)
+    assert str(huge) in message and "larger than the 64 MiB" in message and "is this the right file?" in message
