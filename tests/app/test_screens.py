@@ -24,9 +24,16 @@ async def test_1_2_3_switch_screens_and_the_nav_bar_shows_problems(space_file: P
         await pilot.press("3")
         assert isinstance(app.screen, DestinationsScreen)
         nav = str(app.screen.query_one(NavBar).render())
-        assert "✖ 0 errors" in nav and "⚠ 2 warnings" in nav
+        assert "✖ 0 ⚠ 2 p" in nav  # short at 80 columns, so the counts always fit
         await pilot.press("1")
         assert isinstance(app.screen, AudiencesScreen)
+
+
+async def test_the_nav_bar_spells_the_counts_out_on_a_wide_terminal(space_file: Path) -> None:
+    app = make_app(space_file)
+    async with app.run_test(size=(120, 40)):
+        nav = str(app.screen.query_one(NavBar).render())
+        assert "✖ 0 errors" in nav and "⚠ 2 warnings" in nav and "[p]" in nav
 
 
 async def test_adding_a_google_destination_asks_for_its_matcher(space_file: Path) -> None:

@@ -32,18 +32,22 @@ class NavBar(Static):
     DEFAULT_CSS = "NavBar { height: 1; background: $panel; padding: 0 1; }"
 
     def render_for(self, session: Session) -> None:
+        # The counts must stay visible at 80 columns: short labels there, words when the terminal is wide.
+        wide = self.app.size.width >= 100
         text = Text()
         current = self.app.current_mode
         for key, mode, label in NAV:
             style = "bold reverse" if mode == current else ""
             text.append(f" {key} {label} ", style=style)
-            text.append(" ")
+            text.append(" " if wide else "")
         errors, warnings = session.counts
-        text.append("  ")
-        text.append(f"✖ {errors} error{'s' * (errors != 1)}", style="bold red" if errors else "dim")
-        text.append("  ")
-        text.append(f"⚠ {warnings} warning{'s' * (warnings != 1)}", style="yellow" if warnings else "dim")
-        text.append("  [p]", style="dim")
+        text.append("  " if wide else " ")
+        error_word = f" error{'s' * (errors != 1)}" if wide else ""
+        warning_word = f" warning{'s' * (warnings != 1)}" if wide else ""
+        text.append(f"✖ {errors}{error_word}", style="bold red" if errors else "dim")
+        text.append("  " if wide else " ")
+        text.append(f"⚠ {warnings}{warning_word}", style="yellow" if warnings else "dim")
+        text.append("  [p]" if wide else " p", style="dim")
         self.update(text)
 
 
