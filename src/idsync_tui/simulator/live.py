@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import threading
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -136,10 +136,11 @@ def notice_row(notice: Notice) -> str:
 LogEntry = tuple[str, str | None, str]
 
 
-def log_entry(output: Output) -> LogEntry:
+def log_entry(output: Output, encode: Callable[[dict[str, Any]], str] = event_json) -> LogEntry:
+    """A log line; `encode` may be a faster renderer of the same bytes (render.EventJsonStream, one per run)."""
     if type(output) is dict:
         kind = EXIT_KIND if output["action"] in ("exit", "remove") else ENTER_KIND
-        return event_row(output), event_json(output), kind
+        return event_row(output), encode(output), kind
     if isinstance(output, BadLine):
         return f"         ! line {output.line}: {output.message}", None, BAD_KIND
     return notice_row(output), None, NOTICE_KIND  # type: ignore[arg-type]
@@ -283,19 +284,31 @@ def run_scope(
         previous = Simulation(first_sync_history(before, start), start, audience=scope.audience, journey=scope.journey)
     matches = scope.matches
     ignored = 0
-    for count, item in enumerate(read_profiles(profiles, limits), 1):
-        if stop is not None and count & 255 == 0 and stop.is_set():
-            return
-        if type(item) is Profile:
+
+    def items() -> Iterator[Profile | BadLine]:
+        nonlocal ignored
+        for count, item in enumerate(read_profiles(profiles, limits), 1):
+            if stop is not None and count & 255 == 0 and stop.is_set():
+                return
+            if type(item) is Change:
+                ignored += 1  # said once at the end, in the log's words
+            else:
+                yield item  # type: ignore[misc]
+
+    if previous is None:  # one stream, as simulate runs it
+        narrow = scope.destination is not None
+        for output in simulation.run(items()):
+            if not narrow or type(output) is BadLine or matches(output):  # type: ignore[arg-type]
+                yield output
+    else:  # profile by profile under both configs, so that the diff holds one profile's events at a time
+        for item in items():
+            if type(item) is not Profile:
+                yield item
+                continue
             outputs = [o for o in simulation.run((item,)) if matches(o)]  # type: ignore[arg-type]
-            if previous is not None:
-                old = [o for o in previous.run((item,)) if type(o) is dict and matches(o)]
-                diff.add(old, [o for o in outputs if type(o) is dict])  # type: ignore[union-attr, misc]
+            old = [o for o in previous.run((item,)) if type(o) is dict and matches(o)]
+            diff.add(old, [o for o in outputs if type(o) is dict])  # type: ignore[union-attr, misc]
             yield from outputs
-        elif type(item) is Change:
-            ignored += 1
-        else:
-            yield item
     if ignored:
         yield Notice(format_time(start), "", f"{ignored} change line(s) not played here; R replays them on a clock")
 
