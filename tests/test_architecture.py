@@ -2,6 +2,7 @@
 
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -27,3 +28,19 @@ def test_domain_module_does_not_import_textual(module: str) -> None:
     code = f"import sys, importlib; importlib.import_module({module!r}); print('textual' in sys.modules)"
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "False", f"{module} pulls in textual"
+
+
+def test_opening_and_validating_a_space_does_not_import_tomlkit_until_the_first_edit() -> None:
+    code = (
+        "import sys\n"
+        "from idsync_tui.space.document import SpaceDocument\n"
+        "from idsync_tui.rules import validate\n"
+        "document = SpaceDocument.open('sample_spaces/acme.toml')\n"
+        "validate(document.result())\n"
+        "print('tomlkit' in sys.modules)\n"
+        "document.set_connection(('audiences', 0, 'connections', 0), 'send_identify', True)\n"
+        "print('tomlkit' in sys.modules)\n"
+    )
+    root = Path(__file__).parents[1]
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=root)
+    assert result.stdout.split() == ["False", "True"]

@@ -22,11 +22,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
-
-import tomlkit
-from tomlkit.container import Container
-from tomlkit.items import AoT, Comment, Item, Key, Null, SingleKey, String, StringType, Table, Whitespace
+from typing import TYPE_CHECKING, Any
 
 from idsync_tui import catalog
 from idsync_tui.space import loader, store
@@ -43,6 +39,24 @@ __all__ = [
 ]
 
 DataPath = tuple[str | int, ...]
+
+if TYPE_CHECKING:
+    import tomlkit
+    from tomlkit.container import Container
+    from tomlkit.items import AoT, Comment, Item, Key, Null, SingleKey, String, StringType, Table, Whitespace
+
+
+def _load_tomlkit() -> None:
+    """Imports tomlkit and its names into this module, on the first edit.
+
+    tomlkit takes ~40 ms to import; opening, showing and validating a space never need it (they use tomllib), so
+    start-up does not pay for it. Every function that uses these names runs only after `_document()` called this.
+    """
+    global tomlkit, Container, AoT, Comment, Item, Key, Null, SingleKey, String, StringType, Table, Whitespace
+    import tomlkit
+    from tomlkit.container import Container
+    from tomlkit.items import AoT, Comment, Item, Key, Null, SingleKey, String, StringType, Table, Whitespace
+
 
 CONNECTION_SETTINGS: tuple[str, ...] = (
     "setup",
@@ -464,6 +478,7 @@ class SpaceDocument:
     # -- the edit machinery ------------------------------------------------------------------------------
     def _document(self) -> tomlkit.TOMLDocument:
         if self._doc is None:
+            _load_tomlkit()
             self._doc = tomlkit.parse(self._text)
             self._generation += 1
         return self._doc

@@ -17,7 +17,6 @@ from idsync_tui.space.problems import Problem
 from idsync_tui.ui.dialogs import ConfirmDialog, ProblemsDialog, TextDialog, diff_text, keys_text
 from idsync_tui.ui.editor import ConnectionEditor, RowsTable
 from idsync_tui.ui.logpane import SyncLog
-from idsync_tui.ui.profiles import ProfilesScreen
 from idsync_tui.ui.screens import AudiencesScreen, DestinationsScreen, JourneysScreen
 
 # Cursor and scroll keys every list has: summed up in one line of the keys help instead of listed.
@@ -31,13 +30,20 @@ SCREEN_NAMES = {
 }
 
 
+def _profiles_screen() -> Screen:
+    """The Profiles screen, imported when first shown: start-up does not pay for the simulator's modules."""
+    from idsync_tui.ui.profiles import ProfilesScreen
+
+    return ProfilesScreen()
+
+
 class IdSyncApp(App):
     TITLE = "idsync-tui"
     MODES = {
         "audiences": AudiencesScreen,
         "journeys": JourneysScreen,
         "destinations": DestinationsScreen,
-        "profiles": ProfilesScreen,
+        "profiles": _profiles_screen,
     }
     DEFAULT_MODE = "audiences"
     # ctrl+s / ctrl+z / ctrl+y / ctrl+q can be eaten by terminals (flow control, job control): each has a plain key.

@@ -11,14 +11,17 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual import work
 from textual.widgets import Static
 from textual.worker import get_current_worker
 
-from idsync_tui.simulator import stats as simstats
 from idsync_tui.space.model import ConnectionRef, Space
+
+if TYPE_CHECKING:  # the counting loads with the first count, not at start-up
+    from idsync_tui.simulator import stats as simstats
 
 WIDE = 120  # from this many columns the panel sits beside the rows table; below, a two-line summary under it
 INLINE_BYTES = 256 * 1024  # profiles files up to this size are counted on the spot, larger ones in a worker
@@ -82,6 +85,8 @@ class ConnectionStats(Static):
             return
         if info.st_size <= INLINE_BYTES:
             try:
+                from idsync_tui.simulator import stats as simstats
+
                 result = simstats.stats_for_file(space, ref, path)
             except OSError as error:
                 self._show(None, f"Stats: {path.name} cannot be read: {error.strerror or error}")
@@ -96,6 +101,8 @@ class ConnectionStats(Static):
     @work(thread=True, exclusive=True, group="connection-stats")
     def _count(self, key: CacheKey, anchors: tuple[object, ...], space: Space, ref: ConnectionRef, path: Path) -> None:
         try:
+            from idsync_tui.simulator import stats as simstats
+
             result = simstats.stats_for_file(space, ref, path)
         except OSError as error:
             self.app.call_from_thread(self._show, None, f"Stats: {path.name} cannot be read: {error}")
