@@ -8,7 +8,10 @@ simulated clock that the caller advances, and takes new config versions while it
 
 from __future__ import annotations
 
+import json
 import threading
+import time
+from bisect import bisect_left
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -134,6 +137,8 @@ def notice_row(notice: Notice) -> str:
 
 # A line of the log: (row text, the event's JSON Lines record or None for a notice, kind for its colour).
 LogEntry = tuple[str, str | None, str]
+# What the ring keeps: an event as its JSON line alone (its row is built when it is drawn), or a ready LogEntry.
+LogItem = str | LogEntry
 
 
 def log_entry(output: Output, encode: Callable[[dict[str, Any]], str] = event_json) -> LogEntry:
@@ -146,15 +151,43 @@ def log_entry(output: Output, encode: Callable[[dict[str, Any]], str] = event_js
     return notice_row(output), None, NOTICE_KIND  # type: ignore[arg-type]
 
 
+def log_item(output: Output, encode: Callable[[dict[str, Any]], str] = event_json) -> LogItem:
+    """What the ring keeps of an output: an event's JSON line only (the row text is `entry_of`'s job, on demand)."""
+    if type(output) is dict:
+        return encode(output)
+    return log_entry(output)
+
+
+def entry_of(item: LogItem) -> LogEntry:
+    """The log line of a kept item; for an event, the same row `log_entry` makes (built from its JSON line)."""
+    if type(item) is not str:
+        return item  # type: ignore[return-value]
+    event = json.loads(item)
+    return event_row(event), item, EXIT_KIND if event["action"] in ("exit", "remove") else ENTER_KIND
+
+
+ROW_CACHE = 2048  # rows built for drawing, kept by position (a screen shows a few dozen)
+SCAN_CHUNK = 512  # rows the filter checks between two looks at the clock
+
+
 class EventRing:
-    """The last `capacity` log entries, with an optional filter; positions are absolute (they survive trimming)."""
+    """The last `capacity` log items, with an optional filter; positions are absolute (they survive trimming).
+
+    Events are kept as their JSON line alone, so appending costs one store per item; a row's text is built only when
+    it is drawn (`row`), or when a filter first looks at it (its lower-cased text is then kept for the next filter).
+    The filter checks rows in order and can do it a slice at a time (`scan` with a budget), so that a filter set on
+    a full ring, or rows arriving while one is set, never hold the screen for long.
+    """
 
     def __init__(self, capacity: int = 100_000) -> None:
         self.capacity = capacity
-        self._slots: list[LogEntry | None] = [None] * capacity
-        self.total = 0  # entries ever appended; the ring holds [first, total)
+        self._slots: list[LogItem | None] = [None] * capacity
+        self._search: list[str | None] | None = None  # lower-cased row text by slot, once a filter needed it
+        self._rows: dict[int, LogEntry] = {}  # rows built for drawing, by position
+        self.total = 0  # items ever appended; the ring holds [first, total)
         self.filter = ""
         self._matches: list[int] | None = None
+        self._scanned = 0  # with a filter: every position below this one has been checked
 
     @property
     def first(self) -> int:
@@ -163,35 +196,87 @@ class EventRing:
     def __len__(self) -> int:
         return self.total - self.first
 
-    def extend(self, entries: Iterable[LogEntry]) -> None:
-        slots, capacity, needle, matches = self._slots, self.capacity, self.filter, self._matches
+    def extend(self, items: Iterable[LogItem], scan: bool = True) -> None:
+        """Append; with a filter set, `scan=False` leaves checking the new rows to `scan` (the caller's budget)."""
+        slots, capacity, search = self._slots, self.capacity, self._search
         total = self.total
-        for entry in entries:
-            slots[total % capacity] = entry
-            if matches is not None and needle in entry[0].lower():
-                matches.append(total)
-            total += 1
+        if search is None:
+            for item in items:
+                slots[total % capacity] = item
+                total += 1
+        else:
+            for item in items:
+                slot = total % capacity
+                slots[slot] = item
+                search[slot] = None
+                total += 1
         self.total = total
-        if matches is not None and matches and matches[0] < total - capacity:
-            first = total - capacity
-            drop = 0
-            while drop < len(matches) and matches[drop] < first:
-                drop += 1
-            del matches[:drop]
+        matches = self._matches
+        if matches is not None:
+            first = self.first
+            if matches and matches[0] < first:
+                del matches[: bisect_left(matches, first)]
+            self._scanned = max(self._scanned, first)
+            if scan:
+                self.scan()
 
     def clear(self) -> None:
         self._slots = [None] * self.capacity
+        self._search = None
+        self._rows.clear()
         self.total = 0
+        self._scanned = 0
         if self._matches is not None:
             self._matches = []
 
-    def set_filter(self, text: str) -> None:
-        self.filter = text.lower()
-        if not self.filter:
+    def set_filter(self, text: str, scan: bool = True) -> None:
+        """Show only rows whose text contains `text` (any case); `scan=False` leaves the checking to `scan`."""
+        needle = text.lower()
+        previous, matches = self.filter, self._matches
+        self.filter = needle
+        if not needle:
             self._matches = None
             return
-        needle, slots, capacity = self.filter, self._slots, self.capacity
-        self._matches = [i for i in range(self.first, self.total) if needle in slots[i % capacity][0].lower()]  # type: ignore[index]
+        if self._search is None:
+            self._search = [None] * self.capacity
+        if matches is not None and previous in needle:
+            # narrower than before: only what matched can still match, and what is not checked yet stays so
+            search, capacity = self._search, self.capacity
+            self._matches = [p for p in matches if needle in search[p % capacity]]  # type: ignore[operator]
+        else:
+            self._matches = []
+            self._scanned = self.first
+        if scan:
+            self.scan()
+
+    def _search_text(self, position: int) -> str:
+        slot = position % self.capacity
+        text = self._search[slot]  # type: ignore[index]
+        if text is None:
+            text = self._search[slot] = entry_of(self._slots[slot])[0].lower()  # type: ignore[index, arg-type]
+        return text
+
+    def scan(self, budget: float | None = None) -> bool:
+        """Check rows not yet checked against the filter, for at most `budget` seconds; True when all are."""
+        matches = self._matches
+        if matches is None:
+            return True
+        needle, total, search_text = self.filter, self.total, self._search_text
+        deadline = None if budget is None else time.perf_counter() + budget
+        position = max(self._scanned, self.first)
+        while position < total:
+            end = min(total, position + SCAN_CHUNK)
+            matches.extend(p for p in range(position, end) if needle in search_text(p))
+            position = end
+            if deadline is not None and time.perf_counter() >= deadline:
+                break
+        self._scanned = position
+        return position >= total
+
+    @property
+    def scanning(self) -> bool:
+        """Whether a filter is set and some kept rows are not checked against it yet."""
+        return self._matches is not None and max(self._scanned, self.first) < self.total
 
     @property
     def shown(self) -> int:
@@ -201,7 +286,16 @@ class EventRing:
     def row(self, position: int) -> LogEntry:
         """The entry at a position of the (filtered) view, 0 = oldest kept."""
         index = self.first + position if self._matches is None else self._matches[position]
-        return self._slots[index % self.capacity]  # type: ignore[return-value]
+        item = self._slots[index % self.capacity]
+        if type(item) is not str:
+            return item  # type: ignore[return-value]
+        rows = self._rows
+        entry = rows.get(index)
+        if entry is None or entry[1] is not item:
+            if len(rows) >= ROW_CACHE:
+                rows.clear()
+            entry = rows[index] = entry_of(item)
+        return entry
 
     def visible(self) -> Iterator[LogEntry]:
         for position in range(self.shown):
@@ -209,9 +303,14 @@ class EventRing:
 
     def export_lines(self) -> Iterator[str]:
         """The shown events as `simulate --format jsonl` lines (notices are not events: they stay out)."""
-        for _text, record, _kind in self.visible():
-            if record is not None:
-                yield record
+        slots, capacity = self._slots, self.capacity
+        positions = range(self.first, self.total) if self._matches is None else self._matches
+        for position in positions:
+            item = slots[position % capacity]
+            if type(item) is str:
+                yield item
+            elif item is not None and item[1] is not None:
+                yield item[1]
 
 
 # -- diffs ------------------------------------------------------------------------------------------------------

@@ -17,6 +17,8 @@ import queue
 import threading
 import time
 import weakref
+from collections import deque
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -26,20 +28,21 @@ from textual import on
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.geometry import Size
-from textual.scroll_view import ScrollView
+from textual.scrollbar import ScrollBarRender
 from textual.strip import Strip
 from textual.timer import Timer
+from textual.widget import Widget
 from textual.widgets import Input, Static
 from textual.worker import get_current_worker
 
+from idsync_tui.simulator import render
 from idsync_tui.simulator.live import (
     EventDiff,
     EventRing,
-    LogEntry,
+    LogItem,
     Replay,
     Scope,
-    log_entry,
+    log_item,
     run_scope,
     scope_of,
 )
@@ -49,6 +52,7 @@ from idsync_tui.ui.dialogs import FormDialog, TextDialog
 
 BATCH = 512  # rows per queue item: one ring extend and one refresh per batch, not per row
 TICK = 0.08  # seconds between drains of the queue
+DRAIN_BUDGET = 0.008  # seconds of UI-thread work per tick for moving rows and checking them against a filter
 DEBOUNCE = 0.3  # seconds after the last edit before the live re-run
 HEIGHTS = ("", "-tall")
 SPEEDS = (1, 10, 30, 60, 120, 300, 600, 3600)  # simulated seconds per real second
@@ -59,13 +63,56 @@ class Stopped(Exception):
     """The run was replaced or the app is closing."""
 
 
+class Outbox:
+    """Batches from the worker thread to the UI thread: a deque, bounded by making the worker wait for room.
+
+    Not a queue.Queue: each of its `get`s wakes a worker waiting for room, and a woken thread takes the interpreter
+    from the UI thread in the middle of its tick (5 ms a time, once per batch). Here the UI thread takes every batch
+    without a lock, then gives room once per tick.
+    """
+
+    def __init__(self, maxsize: int = 64) -> None:
+        self.maxsize = maxsize
+        self._items: deque[tuple[int, str, Any]] = deque()
+        self._room = threading.Event()
+
+    def empty(self) -> bool:
+        return not self._items
+
+    def put(self, item: tuple[int, str, Any], stopped: Callable[[], bool] = lambda: False) -> None:
+        """Append; while full, wait for the UI thread to take (checking `stopped` every 0.1 s)."""
+        items = self._items
+        while len(items) >= self.maxsize:
+            self._room.clear()
+            if len(items) < self.maxsize:
+                break
+            if not self._room.wait(0.1) and stopped():
+                raise Stopped
+        items.append(item)
+
+    def put_now(self, item: tuple[int, str, Any]) -> None:
+        """Append even when full (the last word of a run: its error)."""
+        self._items.append(item)
+
+    def take(self) -> tuple[int, str, Any] | None:
+        try:
+            return self._items.popleft()
+        except IndexError:
+            return None
+
+    def taken(self) -> None:
+        """The UI thread is done taking for this tick: a worker waiting for room may go on."""
+        if len(self._items) < self.maxsize:
+            self._room.set()
+
+
 class SyncLog:
     """The app's one sync log: ring, queue, worker, replay, and the panes that show it."""
 
     def __init__(self, app: App, capacity: int = 100_000) -> None:
         self.app = app
         self.ring = EventRing(capacity)
-        self.queue: queue.Queue[tuple[int, str, Any]] = queue.Queue(maxsize=64)
+        self.queue = Outbox(maxsize=64)
         self.commands: queue.Queue[tuple[str, Any]] = queue.Queue()
         self.panes: weakref.WeakSet[LogPane] = weakref.WeakSet()
         self.open = False
@@ -194,7 +241,9 @@ class SyncLog:
         self.changed()
 
     def set_filter(self, text: str) -> None:
-        self.ring.set_filter(text)
+        self.ring.set_filter(text, scan=False)
+        self.ring.scan(DRAIN_BUDGET)
+        self._ensure_timer()
         self.changed()
 
     def export(self, path: Path) -> int:
@@ -257,17 +306,23 @@ class SyncLog:
         self.start_run(before=before)
 
     def drain(self) -> None:
-        """One tick on the UI thread: move what the worker made into the ring, then redraw the visible pane."""
-        for _ in range(256):
-            try:
-                run_id, kind, data = self.queue.get_nowait()
-            except queue.Empty:
+        """One tick on the UI thread: move what the worker made into the ring, then redraw the visible pane.
+
+        Moving a batch is one store per row (rows are built when drawn), so a tick's work is bounded by the queue's
+        size; a filter checks new rows within what is left of DRAIN_BUDGET and catches up on the next ticks.
+        """
+        ring = self.ring
+        deadline = time.perf_counter() + DRAIN_BUDGET
+        while True:
+            taken = self.queue.take()
+            if taken is None:
                 break
+            run_id, kind, data = taken
             if run_id != self.run_id:
                 continue
             if kind == "rows":
-                entries, events = data
-                self.ring.extend(entries)
+                items, events = data
+                ring.extend(items, scan=False)
                 self.events += events
             elif kind == "clock":
                 self.clock = data
@@ -278,6 +333,12 @@ class SyncLog:
             elif kind == "error":
                 self.state = "error"
                 self.message = data
+            self.version += 1
+            if time.perf_counter() >= deadline:
+                break
+        self.queue.taken()
+        if ring.scanning:
+            ring.scan(max(0.002, deadline - time.perf_counter()))
             self.version += 1
         screen = self.app.screen
         for pane in self.panes:
@@ -294,14 +355,9 @@ class SyncLog:
         return stopped
 
     def _put(self, stopped, run_id: int, kind: str, data: Any) -> None:  # type: ignore[no-untyped-def]
-        while True:
-            if stopped():
-                raise Stopped
-            try:
-                self.queue.put((run_id, kind, data), timeout=0.1)
-                return
-            except queue.Full:  # the screen is behind: wait for it, so memory stays bounded
-                continue
+        if stopped():
+            raise Stopped
+        self.queue.put((run_id, kind, data), stopped)  # waits while the screen is behind: memory stays bounded
 
     def _wait_resumed(self, stopped) -> None:  # type: ignore[no-untyped-def]
         while not self.resumed.wait(0.1):
@@ -317,14 +373,19 @@ class SyncLog:
         return profiles
 
     def _stream(self, stopped, run_id: int, outputs, hold: bool = True) -> None:  # type: ignore[no-untyped-def]
-        """Outputs to rows, in batches; `hold` waits while the log is paused (the replay's clock pauses instead)."""
-        batch: list[LogEntry] = []
+        """Outputs to log items, in batches; `hold` waits while the log is paused (the replay's clock pauses instead).
+
+        An event becomes its JSON line only: the row the pane shows is built from it when drawn (`EventRing.row`).
+        """
+        batch: list[LogItem] = []
         events = 0
+        encode = _encoder()
         for output in outputs:
-            entry = log_entry(output)
-            batch.append(entry)
-            if entry[1] is not None:
+            if type(output) is dict:
+                batch.append(encode(output))
                 events += 1
+            else:
+                batch.append(log_item(output))
             if len(batch) >= BATCH:
                 if hold:
                     self._wait_resumed(stopped)
@@ -348,7 +409,7 @@ class SyncLog:
         except Stopped:
             return
         except Exception as error:  # shown in the pane's header, never a crash of the app
-            self.queue.put((run_id, "error", f"{type(error).__name__}: {error}"))
+            self.queue.put_now((run_id, "error", f"{type(error).__name__}: {error}"))
 
     def _produce_replay(self, run_id: int, stop: threading.Event, space: Space, scope: Scope) -> None:
         stopped = self._stopper(stop)
@@ -384,7 +445,13 @@ class SyncLog:
         except Stopped:
             return
         except Exception as error:
-            self.queue.put((run_id, "error", f"{type(error).__name__}: {error}"))
+            self.queue.put_now((run_id, "error", f"{type(error).__name__}: {error}"))
+
+
+def _encoder() -> Callable[[dict[str, Any]], str]:
+    """The JSON encoder for one run: render.EventJsonStream (the same bytes, faster) where the simulator has it."""
+    stream = getattr(render, "EventJsonStream", None)
+    return stream() if stream is not None else render.event_json
 
 
 def _version_saved(version: int, saved_at, effective_at) -> Any:  # type: ignore[no-untyped-def]
@@ -399,8 +466,12 @@ def _version_saved(version: int, saved_at, effective_at) -> Any:  # type: ignore
 
 
 # ----------------------------------------------------------------------------------------------------------
-class EventList(ScrollView, can_focus=True):
-    """The log's rows: a virtual list over the ring (only the rows on screen are rendered), with a cursor."""
+class EventList(Widget, can_focus=True):
+    """The log's rows: a virtual list over the ring (only the rows on screen are built and drawn), with a cursor.
+
+    Not a ScrollView: the list keeps its own first row (`top`) and draws its own scroll bar, so that rows arriving
+    (the ring growing every tick) repaint this widget alone instead of asking the screen for a layout.
+    """
 
     COMPONENT_CLASSES = {
         "event-list--enter",
@@ -410,7 +481,7 @@ class EventList(ScrollView, can_focus=True):
         "event-list--cursor",
     }
     DEFAULT_CSS = """
-    EventList { height: 1fr; overflow-x: hidden; overflow-y: scroll; scrollbar-size-vertical: 1; }
+    EventList { height: 1fr; scrollbar-size-vertical: 1; }
     EventList > .event-list--enter { color: $text-success; }
     EventList > .event-list--exit { color: $text-error; }
     EventList > .event-list--notice { color: $text-muted; }
@@ -432,37 +503,64 @@ class EventList(ScrollView, can_focus=True):
         super().__init__(**kwargs)
         self.log_state = log
         self.cursor = 0
+        self.top = 0  # the view's position drawn on the first line
+        self._bar: tuple[tuple[int, int, int, Any, Any], list[Segment]] | None = None
 
     def sync(self) -> None:
-        ring = self.log_state.ring
-        shown = ring.shown
-        self.virtual_size = Size(self.size.width, shown)
+        shown = self.log_state.ring.shown
+        height = self.size.height
         if self.log_state.follow:
             self.cursor = max(0, shown - 1)
-            self.scroll_to(y=max(0, shown - self.size.height), animate=False, force=True)
+            self.top = max(0, shown - height)
         else:
             self.cursor = min(self.cursor, max(0, shown - 1))
+            self.top = min(self.top, max(0, shown - height))
         self.refresh()
 
+    def _bar_segments(self, shown: int, height: int) -> list[Segment]:
+        """The scroll bar's cells, top to bottom, drawn as Textual draws a ScrollView's."""
+        styles = self.styles
+        background, color = styles.scrollbar_background, styles.scrollbar_color
+        if background.a < 1:
+            background = self.background_colors[0] + background
+        color = background + color
+        key = (shown, height, self.top, background, color)
+        if self._bar is None or self._bar[0] != key:
+            window = height if height < shown else 0
+            bar = ScrollBarRender.render_bar(
+                size=height,
+                virtual_size=shown,
+                window_size=window,
+                position=self.top,
+                back_color=background.rich_color,
+                bar_color=color.rich_color,
+            )
+            self._bar = key, [segment for segment in bar.segments if segment.text]
+        return self._bar[1]
+
     def render_line(self, y: int) -> Strip:
-        scroll_x, scroll_y = self.scroll_offset
-        position = scroll_y + y
-        width = self.scrollable_content_region.width
+        width, height = self.size
+        text_width = max(0, width - 1)
         ring = self.log_state.ring
-        if position >= ring.shown:
-            return Strip.blank(width, self.rich_style)
+        shown = ring.shown
+        bar = self._bar_segments(shown, height)
+        tail = [bar[y]] if y < len(bar) else []
+        position = self.top + y
+        if position >= shown:
+            return Strip([*Strip.blank(text_width, self.rich_style), *tail], width)
         text, _record, kind = ring.row(position)
         style = self.rich_style + self.get_component_rich_style(f"event-list--{kind}")
         if position == self.cursor:
             style += self.get_component_rich_style("event-list--cursor")
-        return Strip([Segment(text, style)]).crop_extend(scroll_x, scroll_x + width, style)
+        row = Strip([Segment(text, style)]).crop_extend(0, text_width, style)
+        return Strip([*row, *tail], width)
 
     def _show_cursor(self) -> None:
-        height = self.scrollable_content_region.height
-        if self.cursor < self.scroll_y:
-            self.scroll_to(y=self.cursor, animate=False, force=True)
-        elif self.cursor >= self.scroll_y + height:
-            self.scroll_to(y=self.cursor - height + 1, animate=False, force=True)
+        height = self.size.height
+        if self.cursor < self.top:
+            self.top = self.cursor
+        elif self.cursor >= self.top + height:
+            self.top = self.cursor - height + 1
         self.refresh()
 
     def _follow(self, on: bool) -> None:
@@ -477,7 +575,7 @@ class EventList(ScrollView, can_focus=True):
         self._show_cursor()
 
     def action_page(self, delta: int) -> None:
-        self.action_move(delta * max(1, self.scrollable_content_region.height - 1))
+        self.action_move(delta * max(1, self.size.height - 1))
 
     def action_home(self) -> None:
         self.cursor = 0
@@ -547,6 +645,7 @@ class LogPane(Vertical):
         super().__init__(id="log-pane")
         self.shown_version = -1
         self._return_focus: Any = None
+        self._header: Text | None = None
 
     @property
     def log_state(self) -> SyncLog:
@@ -600,7 +699,10 @@ class LogPane(Vertical):
         log = self.log_state
         self.shown_version = log.version
         self.set_class(log.tall, "-tall")
-        self.query_one("#log-header", Static).update(self.header())
+        header = self.header()
+        if header != self._header:  # one line, always: a new text needs no layout
+            self._header = header
+            self.query_one("#log-header", Static).update(header, layout=False)
         self.query_one(EventList).sync()
 
     def header(self) -> Text:
@@ -618,6 +720,8 @@ class LogPane(Vertical):
             text.append(f" · {state}", style=style)
         if log.message:
             text.append(f": {log.message}", style="red")
+        if ring.scanning:
+            text.append(" · filtering…", style="yellow")
         if log.diff is not None:
             text.append(f" · {log.diff.text}", style="bold")
         if not log.follow:
@@ -633,7 +737,7 @@ class LogPane(Vertical):
     @on(Input.Changed, "#log-filter")
     def filter_changed(self, event: Input.Changed) -> None:
         self.log_state.set_filter(event.value)
-        self.sync()
+        self.sync()  # what is checked so far; the ticks check the rest (the header says "filtering…" meanwhile)
 
     @on(Input.Submitted, "#log-filter")
     def filter_kept(self) -> None:
