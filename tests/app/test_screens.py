@@ -43,10 +43,12 @@ async def test_adding_a_google_destination_asks_for_its_matcher(space_file: Path
         await pilot.press("3", "a")
         await pilot.pause()
         assert isinstance(app.screen, FormDialog)
+        assert not app.screen.query_one("#field-external_id_type").display  # Facebook first: no matcher asked
         await pilot.press(*"gads2", "tab", *"Google two", "tab")
         await pilot.press("enter", *"Google Ads", "enter", "tab")
         await pilot.pause()
         assert app.screen.query_one("#field-type", Select).value == "google_ads_remarketing_lists"
+        assert app.screen.query_one("#field-external_id_type").display
         await pilot.press("enter", *"mobile", "enter", "tab", "enter")
         await pilot.pause()
         assert [d.key for d in app.session.space.destinations][-1] == "gads2"

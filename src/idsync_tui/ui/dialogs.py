@@ -33,8 +33,13 @@ class Dialog(ModalScreen):
     Dialog .hint { color: $text-muted; }
     Dialog .message { color: $error; height: auto; }
     Dialog Horizontal.buttons { height: auto; align-horizontal: right; margin-top: 1; }
-    Dialog Horizontal.buttons Button { margin-left: 1; min-width: 10; }
+    Dialog Horizontal.buttons Button { margin-left: 2; min-width: 8; }
     Dialog OptionList { height: auto; max-height: 14; }
+    Dialog Input, Dialog Select { margin-bottom: 1; }
+    Dialog Input.-textual-compact, Dialog Select.-textual-compact > SelectCurrent { background: $foreground 12%; }
+    Dialog Input.-textual-compact:focus, Dialog Select.-textual-compact:focus > SelectCurrent {
+        background: $primary 30%;
+    }
     """
 
     def action_cancel(self) -> None:
@@ -62,7 +67,7 @@ class ConfirmDialog(Dialog):
             yield Static(self.body)
             with Horizontal(classes="buttons"):
                 for label, value, variant in self.choices:
-                    yield Button(label, id=f"choice-{value}", variant=variant)  # type: ignore[arg-type]
+                    yield Button(label, id=f"choice-{value}", variant=variant, compact=True)  # type: ignore[arg-type]
 
     def on_mount(self) -> None:
         self.query(Button).first().focus()
@@ -87,17 +92,18 @@ class FormDialog(Dialog):
         with Vertical():
             yield Label(self.title_text, classes="title")
             for name, label, spec in self.fields:
-                yield Label(label)
+                # Compact widgets: a form must fit an 80x24 terminal with room to spare.
+                yield Label(label, id=f"label-{name}")
                 if isinstance(spec, list):
-                    yield Select(spec, id=f"field-{name}", allow_blank=False)
+                    yield Select(spec, id=f"field-{name}", allow_blank=False, compact=True)
                 else:
-                    yield Input(str(spec), id=f"field-{name}")
+                    yield Input(str(spec), id=f"field-{name}", compact=True)
             if self.hint:
                 yield Static(self.hint, classes="hint")
             yield Static("", classes="message", id="message")
             with Horizontal(classes="buttons"):
-                yield Button("OK", id="ok", variant="primary")
-                yield Button("Cancel", id="cancel")
+                yield Button("OK", id="ok", variant="primary", compact=True)
+                yield Button("Cancel", id="cancel", compact=True)
 
     def values(self) -> dict[str, str]:
         values: dict[str, str] = {}

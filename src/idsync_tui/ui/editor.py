@@ -391,16 +391,16 @@ class RowDialog(FormDialog):
             options = [(k + ("  (custom)" if k in custom else ""), k) for k in space.known_identifiers()]
             if self.row.segment not in space.known_identifiers():
                 options.append((f"{self.row.segment}  (unknown)", self.row.segment))
-            yield Select(options, value=self.row.segment, allow_blank=False, id="segment")
+            yield Select(options, value=self.row.segment, allow_blank=False, id="segment", compact=True)
             offered = catalog.offered_keys(self.destination.type) if self.destination else None
             if offered is not None:
                 yield Label(f"Destination identifier (offered by {self.destination.name or self.destination.key}):")  # type: ignore[union-attr]
                 choices = [(k, k) for k in offered]
                 value = self.row.destination if self.row.destination in offered else offered[0]
-                yield Select(choices, value=value, allow_blank=False, id="destination")
+                yield Select(choices, value=value, allow_blank=False, id="destination", compact=True)
             else:
                 yield Label("Destination identifier (free text; use _ rather than .):")
-                yield Input(self.row.destination, id="destination", placeholder="e.g. email")
+                yield Input(self.row.destination, id="destination", placeholder="e.g. email", compact=True)
             yield Label("Strategy:")
             all_refused = self.session.row_allowed(self.ref, self.index, dataclasses.replace(self.row, strategy="all"))
             with RadioSet(id="strategy"):
@@ -412,8 +412,8 @@ class RowDialog(FormDialog):
                     yield RadioButton(label, value=strategy == self.row.strategy, disabled=disabled, name=strategy)
             yield Static("", classes="message", id="message")
             with Horizontal(classes="buttons"):
-                yield Button("OK", id="ok", variant="primary")
-                yield Button("Cancel", id="cancel")
+                yield Button("OK", id="ok", variant="primary", compact=True)
+                yield Button("Cancel", id="cancel", compact=True)
 
     def on_mount(self) -> None:
         self.query_one("#segment").focus()

@@ -9,7 +9,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.coordinate import Coordinate
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Static
+from textual.widgets import DataTable, Footer, Header, Select, Static
 
 from idsync_tui import catalog
 from idsync_tui.session import Session
@@ -598,6 +598,34 @@ class JourneysScreen(OwnerScreen):
         )
 
 
+class DestinationDialog(FormDialog):
+    """Add a destination: the type from the catalogue; Google Ads also asks for its matcher (external_id_type)."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "Add a destination to the space",
+            [
+                ("key", "Key:", ""),
+                ("name", "Name:", ""),
+                ("type", "Type:", [(catalog.DESTINATION_TYPE_LABELS[t], t) for t in catalog.DESTINATION_TYPES]),
+                (
+                    "external_id_type",
+                    "Google's matcher, external_id_type:",
+                    [("email", "email"), ("mobile_id (mobile advertising id)", "mobile_id")],
+                ),
+            ],
+        )
+
+    def on_mount(self) -> None:
+        self.show_matcher()
+
+    @on(Select.Changed, "#field-type")
+    def show_matcher(self) -> None:
+        google = self.query_one("#field-type", Select).value == catalog.GOOGLE
+        for widget_id in ("#label-external_id_type", "#field-external_id_type"):
+            self.query_one(widget_id).display = google
+
+
 # ----------------------------------------------------------------------------------------------------------
 class DestinationsScreen(SpaceScreen):
     DEFAULT_CSS = """
@@ -655,21 +683,7 @@ class DestinationsScreen(SpaceScreen):
                 self.query_one("#destinations", DataTable).move_cursor(row=index)
 
     def action_add(self) -> None:
-        types = [(catalog.DESTINATION_TYPE_LABELS[t], t) for t in catalog.DESTINATION_TYPES]
-        dialog = FormDialog(
-            "Add a destination to the space",
-            [
-                ("key", "Key:", ""),
-                ("name", "Name:", ""),
-                ("type", "Type:", types),
-                (
-                    "external_id_type",
-                    "Google only, external_id_type (the matcher):",
-                    [("email", "email"), ("mobile_id", "mobile_id")],
-                ),
-            ],
-            hint="external_id_type is used only for Google Ads Remarketing Lists",
-        )
+        dialog = DestinationDialog()
 
         def add(values: dict[str, str] | None) -> None:
             if values:
