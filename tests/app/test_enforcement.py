@@ -195,3 +195,17 @@ async def test_the_problems_panel_lists_everything_and_jumps_to_the_row(space_fi
         assert app.screen.conn_path == ("audiences", LISTS, "connections", FB)
         assert app.screen.current_index() == 0
         assert "IDS104" in app.status[0]
+
+
+async def test_the_details_line_points_at_other_rows_with_problems(space_file: Path) -> None:
+    app = make_app(space_file)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_connection(pilot, LISTS, FB)
+        await pilot.press("a")
+        await pilot.pause()
+        await choose(pilot, "ios.idfa")
+        await pilot.press("tab", "tab", "tab", "enter", "up")  # a second row, flagged; the cursor back on row 1
+        await pilot.pause()
+        assert rows_of(app)[1][4] == "IDS104"
+        details = str(app.screen.query_one("#details").render())
+        assert details == "✔ This row is fine; row 2 has problems"

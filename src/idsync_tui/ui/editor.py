@@ -206,7 +206,23 @@ class ConnectionEditor(SpaceScreen):
                 problem_line(p) for p in self.session.problems_at(connection.identifiers[index].where, exact=True)
             ]
         if not lines:
-            lines = [Text("✔ No problems here. enter: edit row · a: add · space: strategy · [ ]: move", style="green")]
+            elsewhere = [
+                str(number)
+                for number, row in enumerate(connection.identifiers, 1)
+                if number - 1 != index and self.session.problems_at(row.where, exact=True)
+            ]
+            if elsewhere:
+                rows = ", ".join(elsewhere)
+                lines = [
+                    Text(
+                        f"✔ This row is fine; row {rows} {'has' if len(elsewhere) == 1 else 'have'} problems",
+                        style="yellow",
+                    )
+                ]
+            else:
+                lines = [
+                    Text("✔ No problems here. enter: edit row · a: add · space: strategy · [ ]: move", style="green")
+                ]
         self.query_one("#details", Static).update(Text("\n").join(lines))
 
     def current_index(self) -> int | None:

@@ -313,7 +313,7 @@ class AudiencesScreen(OwnerScreen):
             yield audiences
             with Vertical():
                 yield Static(id="detail")
-                yield Static("Connections · enter: ID Sync · c: connect · x: drop", classes="heading")
+                yield Static("Connections  ⏎ edit · c connect · x drop", classes="heading")
                 connections = ConnectionsTable(id="connections", cursor_type="row")
                 connections.add_columns("Destination", "Setup", "Rows", "Sends", "")
                 yield connections
@@ -426,7 +426,7 @@ class JourneysScreen(OwnerScreen):
                 yield steps
             with Vertical():
                 yield Static(id="detail")
-                yield Static("Send-step connections · enter: ID Sync · c · x", classes="heading")
+                yield Static("Send step  ⏎ edit · c connect · x drop", classes="heading")
                 connections = ConnectionsTable(id="connections", cursor_type="row")
                 connections.add_columns("Destination", "Setup", "Rows", "Sends", "")
                 yield connections
