@@ -35,18 +35,31 @@ DEFAULT_LIST_COLUMNS: dict[str, dict[str, str]] = {
 
 _NOT_DEFAULT = "custom identifier, never sent under default setup"
 _NON_DIGITS = re.compile(r"[^0-9]")
+_ASCII_NON_DIGITS = str.maketrans("", "", "".join(chr(c) for c in range(128) if not 48 <= c <= 57))
+
+# CPython's own SHA-256 hashes a short value in about half the time OpenSSL's takes (OpenSSL 3 pays a provider
+# look-up on every new hash object); both give the same digest.
+try:
+    from _sha256 import sha256 as _new_sha256  # Python 3.11
+except ImportError:  # pragma: no cover - 3.12+ names it _sha2; builds without it use hashlib's
+    try:
+        from _sha2 import sha256 as _new_sha256  # type: ignore[no-redef]
+    except ImportError:
+        _new_sha256 = hashlib.sha256
 
 
 def _sha256(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+    return _new_sha256(text.encode("utf-8")).hexdigest()
 
 
 def hash_email(value: str) -> str:
-    return _sha256(value.strip().lower())
+    return _new_sha256(value.strip().lower().encode("utf-8")).hexdigest()
 
 
 def hash_phone(value: str) -> str:
-    return _sha256(_NON_DIGITS.sub("", value))
+    # Only ASCII digits count; str.translate does that for ASCII text several times faster than the regex.
+    digits = value.translate(_ASCII_NON_DIGITS) if value.isascii() else _NON_DIGITS.sub("", value)
+    return _new_sha256(digits.encode("utf-8")).hexdigest()
 
 
 def hash_text(value: str) -> str:
@@ -121,6 +134,8 @@ class ConnectionPlan:
     unsent_reason: dict[str, str] = field(default_factory=dict)
     reads: frozenset[str] = frozenset()
     limits: dict[str, int] = field(default_factory=dict)
+    # What connection_events works out from the settings above, on its first call (not part of the plan's value).
+    derived: Any = field(default=None, repr=False, compare=False)
 
 
 def build_plan(
@@ -196,89 +211,144 @@ def _count(n: int, word: str) -> str:
     return f"{n} {word}" if n == 1 else f"{n} {word}s"
 
 
-def _profile_notes(plan: ConnectionPlan, profile: Profile, notes: list[str]) -> None:
-    """Notes that hold for every event of this profile on this connection: limits and unsent identifiers."""
-    if profile.dropped:
-        for kind, values in profile.dropped.items():
-            if kind in plan.reads:
-                limit = plan.limits.get(kind, catalog.DEFAULT_LIMIT)
-                notes.append(
-                    f"{kind}: identity resolution keeps {limit} (the earliest added); dropped {', '.join(values)}"
-                )
-    if plan.customized:
-        for kind in profile.ids:
-            if kind in plan.unsent_types:
-                notes.append(f"{kind}: {plan.unsent_reason[kind]}")
-        return
-    for kind in profile.ids:
-        if kind not in plan.default_rows:
-            notes.append(f"{kind}: {plan.unsent_reason.get(kind, _NOT_DEFAULT)}")
+_EXIT_NOTE = "exit ignores ID Sync strategies: every value is sent so that it can be removed downstream"
 
 
-def _customized_choices(
-    plan: ConnectionPlan, profile: Profile, action: str, notes: list[str]
-) -> tuple[list[RowPlan], list[list[str]]]:
-    """The rows that have values, and for each the values to send (one for first/last, all for all and exits)."""
-    rows: list[RowPlan] = []
-    choices: list[list[str]] = []
+class _RowNotes:
+    """One customized row's notes, built once per plan: the fixed ones up front, the counted ones per count."""
+
+    __slots__ = (
+        "segment",
+        "key",
+        "strategy",
+        "first",
+        "latest",
+        "encode",
+        "hash_note",
+        "missing",
+        "one",
+        "exits",
+        "alls",
+    )
+
+    def __init__(self, row: RowPlan) -> None:
+        self.segment = row.segment
+        self.key = row.key
+        self.strategy = row.strategy
+        self.first = row.strategy == "first_added"
+        # first_added / last_added pick one value; `all` (and every exit) sends them all.
+        self.latest = row.strategy != "all" and not self.first
+        self.encode = row.encode
+        self.hash_note = row.hash_note
+        self.missing = f"{row.segment}: no value on the profile, so no {row.key}"
+        self.one = f"{row.segment}: 1 value -> {row.key}"
+        self.exits: dict[int, str] = {}
+        self.alls: dict[int, str] = {}
+
+
+class _PlanNotes:
+    """What `connection_events` derives from a plan, derived once (plans are built once per config version)."""
+
+    __slots__ = ("rows", "unsent", "wanted", "actions")
+
+    def __init__(self, plan: ConnectionPlan) -> None:
+        self.rows = tuple(_RowNotes(row) for row in plan.rows)
+        # Customized: "<type>: <why>" for the types this connection never sends; default: also the custom ones.
+        self.unsent: dict[str, str] = {kind: f"{kind}: {why}" for kind, why in plan.unsent_reason.items()}
+        self.wanted = ", ".join(row.segment for row in plan.rows) if plan.customized else "any default identifier"
+        self.actions = {action: _verbs(plan.calls, action) for action in (ENTER, EXIT)}
+
+
+def _verbs(calls: tuple[str, ...], action: str) -> tuple[tuple[str, str], ...]:
+    """(call, the event's action) for each call: list destinations add and remove, the others enter and exit."""
+    return tuple((call, ("add" if action == ENTER else "remove") if call == "list" else action) for call in calls)
+
+
+def _dropped_notes(plan: ConnectionPlan, dropped: dict[str, list[str]], notes: list[str]) -> None:
+    reads = plan.reads
+    for kind, values in dropped.items():
+        if kind in reads:
+            limit = plan.limits.get(kind, catalog.DEFAULT_LIMIT)
+            notes.append(f"{kind}: identity resolution keeps {limit} (the earliest added); dropped {', '.join(values)}")
+
+
+def _customized_pairs(
+    plan: ConnectionPlan, derived: _PlanNotes, profile: Profile, action: str, notes: list[str]
+) -> list[list[Sent]]:
+    """Every event's identifiers as (segment type, destination key, value), in row order; fills `notes` too."""
     ids = profile.ids
-    for row in plan.rows:
+    exiting = action == EXIT
+    chosen: list[tuple[_RowNotes, list[str]]] = []
+    total = 1
+    for row in derived.rows:
         values = ids.get(row.segment)
         if not values:
-            notes.append(f"{row.segment}: no value on the profile, so no {row.key}")
+            notes.append(row.missing)
             continue
         n = len(values)
-        if action == EXIT:
+        if exiting:
             picked = [v for v, _ in values]
-            notes.append(f"{row.segment}: exit sends all {_count(n, 'value')} (strategy {row.strategy} ignored)")
-        elif row.strategy == "all":
+            note = row.exits.get(n)
+            if note is None:
+                note = row.exits[n] = (
+                    f"{row.segment}: exit sends all {_count(n, 'value')} (strategy {row.strategy} ignored)"
+                )
+            notes.append(note)
+            total *= n
+        elif not (row.first or row.latest):
             picked = [v for v, _ in values]
-            notes.append(f"{row.segment}: {_count(n, 'value')}, strategy all -> {_count(n, 'event')}")
+            note = row.alls.get(n)
+            if note is None:
+                note = row.alls[n] = f"{row.segment}: {_count(n, 'value')}, strategy all -> {_count(n, 'event')}"
+            notes.append(note)
+            total *= n
         else:
-            value, added = values[0] if row.strategy == "first_added" else values[-1]
+            value, added = values[0] if row.first else values[-1]
             picked = [value]
             if n == 1:
-                notes.append(f"{row.segment}: 1 value -> {row.key}")
+                notes.append(row.one)
             else:
-                which = "earliest" if row.strategy == "first_added" else "latest"
+                which = "earliest" if row.first else "latest"
                 notes.append(
                     f"{row.segment}: {n} values, strategy {row.strategy} keeps the {which} added "
                     f"({value}, added {added}Z); {_count(n - 1, 'value')} not sent"
                 )
-        if row.encode is not None:
-            picked = [row.encode(v) for v in picked]
+        encode = row.encode
+        if encode is not None:
+            picked = [encode(v) for v in picked]
         if row.hash_note is not None:
             notes.append(row.hash_note)
-        rows.append(row)
-        choices.append(picked)
-    return rows, choices
+        chosen.append((row, picked))
+    if not chosen:
+        return []
+    if total == 1:
+        return [[(row.segment, row.key, picked[0]) for row, picked in chosen]]
+    notes.append(f"{_count(total, 'event')}: one per combination of the values above")
+    heads = [(row.segment, row.key) for row, _ in chosen]
+    return [
+        [(segment, key, value) for (segment, key), value in zip(heads, combination, strict=True)]
+        for combination in product(*(picked for _, picked in chosen))
+    ]
 
 
-def _pairs(plan: ConnectionPlan, profile: Profile, action: str, notes: list[str]) -> list[list[Sent]]:
-    """Every event's identifiers as (segment type, destination key, value), in row order; fills `notes` too."""
-    if plan.customized:
-        rows, choices = _customized_choices(plan, profile, action, notes)
-        if not rows:
-            return []
-        total = 1
-        for values in choices:
-            total *= len(values)
-        if total > 1:
-            notes.append(f"{_count(total, 'event')}: one per combination of the values above")
-        if total == 1:
-            return [[(row.segment, row.key, values[0]) for row, values in zip(rows, choices, strict=True)]]
-        return [
-            [(row.segment, row.key, value) for row, value in zip(rows, combination, strict=True)]
-            for combination in product(*choices)
-        ]
+def _default_pairs(plan: ConnectionPlan, derived: _PlanNotes, profile: Profile, notes: list[str]) -> list[list[Sent]]:
+    """Default setup: one event per value of each default identifier the connection sends; fills `notes` too."""
+    default_rows = plan.default_rows
+    unsent = derived.unsent
+    for kind in profile.ids:
+        if kind not in default_rows:
+            note = unsent.get(kind)
+            notes.append(note if note is not None else f"{kind}: {_NOT_DEFAULT}")
     events: list[list[Sent]] = []
     for kind, values in profile.ids.items():
-        row = plan.default_rows.get(kind)
+        row = default_rows.get(kind)
         if row is None:
             continue
-        encode = row.encode
-        for value, _ in values:
-            events.append([(kind, row.key, encode(value) if encode is not None else value)])
+        encode, key = row.encode, row.key
+        if encode is None:
+            events.extend([[(kind, key, value)] for value, _ in values])
+        else:
+            events.extend([[(kind, key, encode(value))] for value, _ in values])
         if row.hash_note is not None and row.hash_note not in notes:
             notes.append(row.hash_note)
     if len(events) > 1:
@@ -292,30 +362,26 @@ def _payload(plan: ConnectionPlan, call: str, sent: list[Sent], user_id: str | N
     if call == "list":
         return {key: value for _, key, value in sent}
     flag = plan.flag
-    personas = {"personas": plan.personas}
     if call == "identify":
         traits: dict[str, Any] = {flag: entered}
         for _, key, value in sent:
             traits[key] = value
-        payload: dict[str, Any] = {"type": "identify"}
         if user_id is not None:
-            payload["userId"] = user_id
-        payload["traits"] = traits
-        payload["context"] = personas
-        return payload
+            return {"type": "identify", "userId": user_id, "traits": traits, "context": {"personas": plan.personas}}
+        return {"type": "identify", "traits": traits, "context": {"personas": plan.personas}}
     properties: dict[str, Any] = {"audience_key": flag, flag: entered}
-    context: dict[str, Any] = personas
+    context: dict[str, Any] | None = None
     for segment, key, value in sent:
         if segment == "email":
             context = {"traits": {"email": value}, "personas": plan.personas}
         else:
             properties[key] = value
-    payload = {"type": "track", "event": plan.enter_event if entered else plan.exit_event}
+    if context is None:
+        context = {"personas": plan.personas}
+    event = plan.enter_event if entered else plan.exit_event
     if user_id is not None:
-        payload["userId"] = user_id
-    payload["context"] = context
-    payload["properties"] = properties
-    return payload
+        return {"type": "track", "event": event, "userId": user_id, "context": context, "properties": properties}
+    return {"type": "track", "event": event, "context": context, "properties": properties}
 
 
 def connection_events(
@@ -325,35 +391,43 @@ def connection_events(
     if action == EXIT and plan.is_list and plan.unit_kind == "journey":
         message = "journeys never remove profiles from list destinations; no remove sent"
         return [Notice(context.at, profile.id, message, plan.source, plan.destination)]
-    notes: list[str] = list(plan.setup_notes)
-    if context.reason:
-        notes.insert(0, context.reason)
-    _profile_notes(plan, profile, notes)
-    if action == EXIT and plan.customized:
-        notes.append("exit ignores ID Sync strategies: every value is sent so that it can be removed downstream")
-    sends = _pairs(plan, profile, action, notes)
+    derived = plan.derived
+    if derived is None:
+        derived = plan.derived = _PlanNotes(plan)
+    notes: list[str] = [context.reason, *plan.setup_notes] if context.reason else list(plan.setup_notes)
+    if profile.dropped:
+        _dropped_notes(plan, profile.dropped, notes)
+    if plan.customized:
+        unsent = derived.unsent
+        if plan.unsent_types:
+            for kind in profile.ids:
+                if kind in unsent:
+                    notes.append(unsent[kind])
+        if action == EXIT:
+            notes.append(_EXIT_NOTE)
+        sends = _customized_pairs(plan, derived, profile, action, notes)
+    else:
+        sends = _default_pairs(plan, derived, profile, notes)
     if not sends:
-        wanted = ", ".join(row.segment for row in plan.rows) if plan.customized else "any default identifier"
-        message = f"no event: the profile has no value for {wanted} that this connection sends"
+        message = f"no event: the profile has no value for {derived.wanted} that this connection sends"
         return [Notice(context.at, profile.id, message, plan.source, plan.destination)]
     entered = action == ENTER
     user_id = profile.user_id
     at, source, destination, version = context.at, plan.source, plan.destination, context.config_version
-    events: list[dict[str, Any] | Notice] = []
-    for sent in sends:
-        for call in plan.calls:
-            events.append(
-                {
-                    "seq": 0,
-                    "at": at,
-                    "source": source,
-                    "destination": destination,
-                    "profile": profile.id,
-                    "action": ("add" if entered else "remove") if call == "list" else action,
-                    "call": call,
-                    "config_version": version,
-                    "payload": _payload(plan, call, sent, user_id, entered),
-                    "notes": notes,
-                }
-            )
-    return events
+    profile_id = profile.id
+    return [
+        {
+            "seq": 0,
+            "at": at,
+            "source": source,
+            "destination": destination,
+            "profile": profile_id,
+            "action": verb,
+            "call": call,
+            "config_version": version,
+            "payload": _payload(plan, call, sent, user_id, entered),
+            "notes": notes,
+        }
+        for sent in sends
+        for call, verb in derived.actions.get(action) or _verbs(plan.calls, action)
+    ]

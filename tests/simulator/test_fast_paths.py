@@ -1,0 +1,77 @@
+"""The simulator's fast paths give exactly what the plain ones would: JSON, hashes, notes reused across profiles."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+
+from hypothesis import given
+from hypothesis import strategies as st
+from simhelpers import events_of, identifier, profile_line, run_lines, space_from
+
+from idsync_tui.simulator.engine import hash_email, hash_phone
+from idsync_tui.simulator.render import event_json
+
+STANDARD = json.JSONEncoder(separators=(",", ":")).encode  # what event_json used to be
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=True) | st.text(),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4),
+    max_leaves=20,
+)
+
+
+@given(json_values)
+def test_event_json_writes_the_same_bytes_as_the_standard_compact_encoder(value):
+    assert event_json(value) == STANDARD(value)
+
+
+def test_event_json_refuses_what_json_cannot_write_with_the_standard_message():
+    try:
+        event_json({"at": object()})
+    except TypeError as error:
+        assert "is not JSON serializable" in str(error)
+    else:
+        raise AssertionError("an object that is not JSON went through")
+
+
+@given(st.text(alphabet="0123456789+-() .abcXYZ\u0663\u00b2\uff11\u00e9\t", max_size=24))
+def test_phone_hash_keeps_only_ascii_digits_like_the_regex_did(value):
+    digits = re.sub(r"[^0-9]", "", value)
+    assert hash_phone(value) == hashlib.sha256(digits.encode("utf-8")).hexdigest()
+
+
+@given(st.text(max_size=24))
+def test_email_hash_is_sha256_of_the_trimmed_lower_cased_value(value):
+    assert hash_email(value) == hashlib.sha256(value.strip().lower().encode("utf-8")).hexdigest()
+
+
+def test_notes_worked_out_once_per_plan_still_count_each_profile_s_own_values():
+    """The plan keeps the notes that depend only on a count; a profile with 3 IDFAs after one with 2 says 3."""
+    space = space_from(
+        """
+[[audiences]]
+key = "vip"
+name = "VIP"
+
+[[audiences.connections]]
+destination = "fb"
+setup = "customized"
+send_mobile_ids = true
+
+[[audiences.connections.identifiers]]
+segment = "ios.idfa"
+destination = "MADID"
+strategy = "all"
+"""
+    )
+    two = [identifier("ios.idfa", f"A-{i}") for i in range(2)]
+    three = [identifier("ios.idfa", f"B-{i}") for i in range(3)]
+    one = [identifier("ios.idfa", "C-0")]
+    outputs = run_lines(space, [profile_line("p2", two), profile_line("p3", three), profile_line("p1", one)])
+    notes = {e["profile"]: e["notes"] for e in events_of(outputs)}
+    assert "ios.idfa: 2 values, strategy all -> 2 events" in notes["p2"]
+    assert "ios.idfa: 3 values, strategy all -> 3 events" in notes["p3"]
+    assert "ios.idfa: 1 value, strategy all -> 1 event" in notes["p1"]
+    assert [e["payload"]["MADID"] for e in events_of(outputs) if e["profile"] == "p3"] == ["B-0", "B-1", "B-2"]
