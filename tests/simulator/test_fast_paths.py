@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from simhelpers import events_of, identifier, profile_line, run_lines, space_from
 
 from idsync_tui.simulator.engine import hash_email, hash_phone
+from idsync_tui.simulator.profiles import _decode
 from idsync_tui.simulator.render import event_json
 
 STANDARD = json.JSONEncoder(separators=(",", ":")).encode  # what event_json used to be
@@ -75,3 +76,14 @@ strategy = "all"
     assert "ios.idfa: 3 values, strategy all -> 3 events" in notes["p3"]
     assert "ios.idfa: 1 value, strategy all -> 1 event" in notes["p1"]
     assert [e["payload"]["MADID"] for e in events_of(outputs) if e["profile"] == "p3"] == ["B-0", "B-1", "B-2"]
+
+
+@given(st.one_of(st.binary(max_size=24).map(lambda b: b"{" + b), json_values.map(lambda v: json.dumps(v).encode())))
+def test_a_profile_line_is_decoded_exactly_as_json_loads_would_or_fails_with_its_message(raw):
+    def outcome(decode):
+        try:
+            return "ok", repr(decode(raw))
+        except ValueError as error:
+            return type(error).__name__, getattr(error, "msg", str(error))
+
+    assert outcome(_decode) == outcome(json.loads)

@@ -86,4 +86,5 @@ def qualifies(ids: dict[str, Any], include_anonymous: bool) -> bool:
     """A profile takes part only with an identifier other than anonymous_id, unless include_anonymous is on."""
     if include_anonymous:
         return bool(ids)
-    return any(kind != "anonymous_id" for kind in ids)
+    # Types are the keys of `ids`, so two or more types always include one that is not anonymous_id.
+    return len(ids) > 1 or (bool(ids) and "anonymous_id" not in ids)
