@@ -301,7 +301,8 @@ class OwnerScreen(SpaceScreen):
 # ----------------------------------------------------------------------------------------------------------
 class AudiencesScreen(OwnerScreen):
     DEFAULT_CSS = """
-    AudiencesScreen #audiences { width: 32; }
+    AudiencesScreen #audiences { width: 1fr; overflow-x: hidden; }
+    AudiencesScreen Horizontal > Vertical { width: 48; }
     AudiencesScreen #detail { padding: 0 1; height: auto; max-height: 9; }
     AudiencesScreen .heading { text-style: bold; padding: 0 1; }
     """
@@ -309,7 +310,7 @@ class AudiencesScreen(OwnerScreen):
     def compose_body(self) -> ComposeResult:
         with Horizontal():
             audiences = EntityTable(id="audiences", cursor_type="row")
-            audiences.add_columns("Audience", "Conn", "")
+            audiences.add_columns("Audience", "Conn", "", "Name")
             yield audiences
             with Vertical():
                 yield Static(id="detail")
@@ -338,7 +339,7 @@ class AudiencesScreen(OwnerScreen):
         space = self.session.space
         fill(
             self.query_one("#audiences", DataTable),
-            [(a.key, str(len(a.connections)), self.badge(a.where)) for a in space.audiences],
+            [(a.key, str(len(a.connections)), self.badge(a.where), a.name) for a in space.audiences],
         )
         self.show_audience()
 
