@@ -313,6 +313,51 @@ class EventRing:
                 yield item[1]
 
 
+# -- sharing the interpreter ---------------------------------------------------------------------------------
+class Yielder:
+    """Makes a worker thread give the interpreter (the GIL) to the others now and then, and more often while they
+    use it.
+
+    A thread that reads a file gives up the GIL for each read and takes it back at once; a thread waiting for it is
+    woken each time, finds it taken again, and never gets to ask for it (CPython asks only after a full switch
+    interval of waiting): a UI thread can wait half a second to handle a key. A real sleep, however short, lets it
+    in. Sleeping costs the worker too, so it sleeps every `slow` seconds of work while nobody takes the interpreter,
+    and every `fast` seconds once a sleep overran (another thread ran meanwhile), backing off as they stop.
+    """
+
+    __slots__ = ("slow", "fast", "nap", "interval", "_clock", "_sleep", "_due", "naps", "busy_naps")
+
+    def __init__(
+        self,
+        slow: float = 0.02,
+        fast: float = 0.002,
+        nap: float = 0.0002,
+        clock: Callable[[], float] = time.perf_counter,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.slow, self.fast, self.nap = slow, fast, nap
+        self.interval = slow
+        self._clock, self._sleep = clock, sleep
+        self._due = clock() + slow
+        self.naps = 0  # sleeps taken
+        self.busy_naps = 0  # sleeps that overran: another thread had the interpreter
+
+    def __call__(self) -> None:
+        """Called often by the worker (say, once per output): sleeps when its time has come."""
+        now = self._clock()
+        if now < self._due:
+            return
+        self._sleep(self.nap)
+        after = self._clock()
+        self.naps += 1
+        if after - now > self.nap + 0.001:  # someone else ran: leave the door open for their next step
+            self.busy_naps += 1
+            self.interval = self.fast
+        else:
+            self.interval = min(self.slow, self.interval * 2)
+        self._due = after + self.interval
+
+
 # -- diffs ------------------------------------------------------------------------------------------------------
 @dataclass(slots=True)
 class EventDiff:

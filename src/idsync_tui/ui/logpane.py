@@ -1,9 +1,14 @@
 """The sync log pane: the simulator's events for what is selected, streamed under any screen without freezing it.
 
-Toolong's way: a worker thread runs the simulator (`simulator.live`) and puts batches of ready-made log rows on a
-bounded queue; a timer on the app drains the queue every tick into one bounded ring (`EventRing`), and each screen's
-pane is a virtual list that renders only the rows on screen. One `SyncLog` per app holds the ring, the run and the
-replay, so the pane shows the same log under every screen, the ID Sync editor included.
+Toolong's way: a worker thread runs the simulator (`simulator.live`) and puts batches of events, each as its JSON
+line alone, on a bounded outbox; a timer on the app moves them every tick into one bounded ring (`EventRing`), and
+each screen's pane is a virtual list that builds and draws only the rows on screen. One `SyncLog` per app holds the
+ring, the run and the replay, so the pane shows the same log under every screen, the ID Sync editor included.
+
+Speed (benchmarks/bench_log.py): both threads share one interpreter lock, so every millisecond the UI thread
+spends is the worker's loss, and a worker that never sleeps can keep the UI thread from a key for half a second.
+Hence: the UI thread does one store per row, repaints for arriving rows at most every PAINT_EVERY seconds and
+without a layout, checks a filter in budgeted slices; the worker gives way now and then (`live.Yielder`).
 
 Live re-run: an edit (app.revision) re-runs the scope ~300 ms later under the new config and the old one, and the
 header says what the edit changes. Replay: `R` plays the change lines on a simulated clock; an edit made meanwhile
@@ -22,12 +27,15 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from rich.cells import set_cell_size
 from rich.segment import Segment
+from rich.style import Style
 from rich.text import Text
 from textual import on
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
+from textual.geometry import Region
 from textual.scrollbar import ScrollBarRender
 from textual.strip import Strip
 from textual.timer import Timer
@@ -35,28 +43,35 @@ from textual.widget import Widget
 from textual.widgets import Input, Static
 from textual.worker import get_current_worker
 
-from idsync_tui.simulator import render
 from idsync_tui.simulator.live import (
+    BAD_KIND,
+    ENTER_KIND,
+    EXIT_KIND,
+    NOTICE_KIND,
     EventDiff,
     EventRing,
     LogItem,
     Replay,
     Scope,
+    Yielder,
     log_item,
     run_scope,
     scope_of,
 )
 from idsync_tui.simulator.profiles import format_time, scan_times
+from idsync_tui.simulator.render import event_json
 from idsync_tui.space.model import Space
 from idsync_tui.ui.dialogs import FormDialog, TextDialog
 
 BATCH = 512  # rows per queue item: one ring extend and one refresh per batch, not per row
 TICK = 0.08  # seconds between drains of the queue
 DRAIN_BUDGET = 0.008  # seconds of UI-thread work per tick for moving rows and checking them against a filter
+PAINT_EVERY = 0.25  # seconds between repaints for rows alone arriving (a state change or a key repaints at once)
 DEBOUNCE = 0.3  # seconds after the last edit before the live re-run
 HEIGHTS = ("", "-tall")
 SPEEDS = (1, 10, 30, 60, 120, 300, 600, 3600)  # simulated seconds per real second
 DEFAULT_SPEED = 3
+KINDS = (ENTER_KIND, EXIT_KIND, NOTICE_KIND, BAD_KIND)
 
 
 class Stopped(Exception):
@@ -133,6 +148,7 @@ class SyncLog:
         self.replaying = False
         self.version = 0  # bumped on every change the panes must show
         self._timer: Timer | None = None
+        self._painted = 0.0  # when the last tick repainted the panes
         self._debounce: Timer | None = None
         app.watch(app, "revision", self._edited, init=False)
 
@@ -312,7 +328,9 @@ class SyncLog:
         size; a filter checks new rows within what is left of DRAIN_BUDGET and catches up on the next ticks.
         """
         ring = self.ring
-        deadline = time.perf_counter() + DRAIN_BUDGET
+        started = time.perf_counter()
+        deadline = started + DRAIN_BUDGET
+        urgent = False  # anything but rows and the replay's clock: repaint this tick
         while True:
             taken = self.queue.take()
             if taken is None:
@@ -326,20 +344,26 @@ class SyncLog:
                 self.events += events
             elif kind == "clock":
                 self.clock = data
-            elif kind == "diff":
-                self.diff = data
-            elif kind == "done":
-                self.state = data
-            elif kind == "error":
-                self.state = "error"
-                self.message = data
+            else:
+                urgent = True
+                if kind == "diff":
+                    self.diff = data
+                elif kind == "done":
+                    self.state = data
+                elif kind == "error":
+                    self.state = "error"
+                    self.message = data
             self.version += 1
             if time.perf_counter() >= deadline:
                 break
         self.queue.taken()
         if ring.scanning:
-            ring.scan(max(0.002, deadline - time.perf_counter()))
+            if ring.scan(max(0.002, deadline - time.perf_counter())):
+                urgent = True  # the filter has checked every row: show what it found now
             self.version += 1
+        if not urgent and started - self._painted < PAINT_EVERY:
+            return  # a frame costs the worker more than the rows it shows are worth, several times a second
+        self._painted = started
         screen = self.app.screen
         for pane in self.panes:
             if pane.display and pane.screen is screen and pane.shown_version != self.version:
@@ -379,8 +403,10 @@ class SyncLog:
         """
         batch: list[LogItem] = []
         events = 0
-        encode = _encoder()
+        encode = event_json  # what simulate prints, byte for byte
+        give_way = Yielder()  # the simulator reads its file in small reads: without this the UI thread starves
         for output in outputs:
+            give_way()
             if type(output) is dict:
                 batch.append(encode(output))
                 events += 1
@@ -448,12 +474,6 @@ class SyncLog:
             self.queue.put_now((run_id, "error", f"{type(error).__name__}: {error}"))
 
 
-def _encoder() -> Callable[[dict[str, Any]], str]:
-    """The JSON encoder for one run: render.EventJsonStream (the same bytes, faster) where the simulator has it."""
-    stream = getattr(render, "EventJsonStream", None)
-    return stream() if stream is not None else render.event_json
-
-
 def _version_saved(version: int, saved_at, effective_at) -> Any:  # type: ignore[no-untyped-def]
     from idsync_tui.simulator.engine import Notice
 
@@ -505,6 +525,7 @@ class EventList(Widget, can_focus=True):
         self.cursor = 0
         self.top = 0  # the view's position drawn on the first line
         self._bar: tuple[tuple[int, int, int, Any, Any], list[Segment]] | None = None
+        self._frame: tuple[Style, dict[str, Style], Style, list[Segment]] | None = None
 
     def sync(self) -> None:
         shown = self.log_state.ring.shown
@@ -538,22 +559,34 @@ class EventList(Widget, can_focus=True):
             self._bar = key, [segment for segment in bar.segments if segment.text]
         return self._bar[1]
 
+    def _frame_styles(self) -> tuple[Style, dict[str, Style], Style, list[Segment]]:
+        """What every line of one frame shares: base, kind and cursor styles, and the scroll bar."""
+        base = self.rich_style
+        kinds = {kind: base + self.get_component_rich_style(f"event-list--{kind}") for kind in KINDS}
+        cursor = self.get_component_rich_style("event-list--cursor")
+        return base, kinds, cursor, self._bar_segments(self.log_state.ring.shown, self.size.height)
+
+    def render_lines(self, crop: Region) -> list[Strip]:
+        self._frame = self._frame_styles()  # once per frame, not once per line
+        try:
+            return super().render_lines(crop)
+        finally:
+            self._frame = None
+
     def render_line(self, y: int) -> Strip:
-        width, height = self.size
+        base, kinds, cursor, bar = self._frame or self._frame_styles()
+        width = self.size.width
         text_width = max(0, width - 1)
-        ring = self.log_state.ring
-        shown = ring.shown
-        bar = self._bar_segments(shown, height)
         tail = [bar[y]] if y < len(bar) else []
         position = self.top + y
-        if position >= shown:
-            return Strip([*Strip.blank(text_width, self.rich_style), *tail], width)
+        ring = self.log_state.ring
+        if position >= ring.shown:
+            return Strip([Segment(" " * text_width, base), *tail], width)
         text, _record, kind = ring.row(position)
-        style = self.rich_style + self.get_component_rich_style(f"event-list--{kind}")
+        style = kinds[kind]
         if position == self.cursor:
-            style += self.get_component_rich_style("event-list--cursor")
-        row = Strip([Segment(text, style)]).crop_extend(0, text_width, style)
-        return Strip([*row, *tail], width)
+            style += cursor
+        return Strip([Segment(set_cell_size(text, text_width), style), *tail], width)
 
     def _show_cursor(self) -> None:
         height = self.size.height
