@@ -12,7 +12,10 @@ from pathlib import Path
 import pytest
 from apphelpers import make_app
 
+from idsync_tui.simulator import live
 from idsync_tui.simulator.command import run_simulate
+from idsync_tui.simulator.live import event_row
+from idsync_tui.ui import logpane
 from idsync_tui.ui.logpane import EventList, LogPane, SyncLog
 
 SAMPLES = Path(__file__).resolve().parents[2] / "sample_spaces"
@@ -183,3 +186,53 @@ async def test_an_edit_during_replay_is_effective_five_simulated_minutes_later(a
         assert any("config version 2 (saved 2024-06-01T10:03:00Z) is effective" in row for row in rows)
         # Members already sent are not re-sent: at 10:08 only the profile of that minute's change line has events.
         assert {e["profile"] for e in late if e["at"] == "2024-06-01T10:08:00Z"} <= {"p-0006"}
+
+
+async def test_the_rows_on_screen_are_built_from_the_events_simulate_prints(acme: Path) -> None:
+    app = make_app(acme)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("3", "l")  # Destinations: the whole space
+        log = SyncLog.of(app)
+        await settle(pilot, log)
+        rows = app.screen.query_one(EventList)
+        expected = [event_row(json.loads(line)) for line in simulate_lines(acme)]
+        await pilot.press("home")
+        width, height = rows.size
+        drawn = [rows.render_line(y).text for y in range(height)]
+        assert all(len(line) == width for line in drawn)
+        # the last column is the scroll bar; the rows take the rest
+        assert [line[: width - 1].rstrip() for line in drawn] == [
+            row[: width - 1].rstrip() for row in expected[:height]
+        ]
+        await pilot.press("up")  # at the top already: stays, and the log no longer follows
+        assert rows.cursor == 0 and not log.follow
+        assert "not following (f)" in app.screen.query_one(LogPane).header().plain
+        await pilot.press("end")  # follows again: the last event on the last line, the cursor on it
+        assert log.follow and rows.cursor == log.ring.shown - 1
+        # the demo's whole-space run ends with a notice (its change lines are not played): the last event is above it
+        last_lines = [rows.render_line(y).text[: width - 1].rstrip() for y in range(height)]
+        assert expected[-1][: width - 1].rstrip() in last_lines
+
+
+async def test_a_filter_is_checked_over_several_ticks_and_then_shows_the_matching_rows(
+    acme: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(logpane, "DRAIN_BUDGET", 0.0)  # each tick: one batch and one chunk of the filter
+    monkeypatch.setattr(logpane, "SCAN_MIN", 0.0)
+    monkeypatch.setattr(live, "SCAN_CHUNK", 16)
+    app = make_app(acme)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("3", "l")
+        log = SyncLog.of(app)
+        await settle(pilot, log)
+        texts = [log.ring.row(i)[0] for i in range(log.ring.shown)]
+        assert len(texts) > 3 * 16
+        pane = app.screen.query_one(LogPane)
+        log._timer.pause()  # type: ignore[union-attr]  # hold the ticks: what typing alone checks
+        await pilot.press("slash", *"p-00")
+        assert log.ring.scanning and log.ring.shown < sum(1 for t in texts if "p-00" in t.lower())
+        assert "filtering…" in pane.header().plain
+        log._timer.resume()  # type: ignore[union-attr]
+        await settle(pilot, log, lambda log: not log.ring.scanning)
+        assert [log.ring.row(i)[0] for i in range(log.ring.shown)] == [t for t in texts if "p-00" in t.lower()]
+        assert "filtering…" not in pane.header().plain and f"{log.ring.shown}/{len(texts)} rows" in pane.header().plain

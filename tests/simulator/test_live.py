@@ -14,14 +14,17 @@ from pathlib import Path
 import pytest
 from simhelpers import HEAD, identifier, profile_line
 
+from idsync_tui.simulator import live
 from idsync_tui.simulator.command import run_simulate
 from idsync_tui.simulator.engine import Notice
 from idsync_tui.simulator.live import (
     EventDiff,
     EventRing,
     Replay,
+    Yielder,
     event_row,
     log_entry,
+    log_item,
     run_scope,
     scope_of,
 )
@@ -142,6 +145,84 @@ def test_the_ring_keeps_the_last_entries_and_filters_what_it_keeps() -> None:
     assert list(ring.export_lines()) == ['{"seq":6}', '{"seq":8}']  # notices are not events
     ring.set_filter("")
     assert ring.shown == 5
+
+
+def whole_demo_outputs() -> list:  # type: ignore[type-arg]
+    space = load_space(ACME).space
+    assert space is not None
+    return list(run_scope(space, scope_of(space, None), space.profiles_path(), start_of(space)))
+
+
+def test_the_ring_keeps_events_as_json_lines_and_builds_the_same_rows_log_entry_makes() -> None:
+    outputs = whole_demo_outputs()
+    assert any(type(o) is not dict for o in outputs)  # a notice too (the change lines not played)
+    ring = EventRing()
+    ring.extend(log_item(o) for o in outputs)
+    assert all(type(item) is str for item, o in zip(ring._slots, outputs, strict=False) if type(o) is dict)
+    assert list(ring.visible()) == [log_entry(o) for o in outputs]
+    assert list(ring.export_lines()) == simulate_lines(ACME)
+
+
+@pytest.mark.parametrize("needle", ["p-0001", "FB", "▼", "Remove", "email=", "not played", "no such text"])
+def test_the_filter_matches_the_rows_whose_text_contains_it_in_any_case(needle: str) -> None:
+    entries = [log_entry(o) for o in whole_demo_outputs()]
+    ring = EventRing()
+    ring.extend(log_item(o) for o in whole_demo_outputs())
+    ring.set_filter(needle)
+    assert list(ring.visible()) == [e for e in entries if needle.lower() in e[0].lower()]
+
+
+def test_a_filter_checked_a_slice_at_a_time_ends_with_the_rows_of_a_whole_check(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setattr(live, "SCAN_CHUNK", 16)
+    outputs = whole_demo_outputs()
+    whole = EventRing(capacity=150)
+    whole.extend(log_item(o) for o in outputs)
+    whole.set_filter("p-00")
+    sliced = EventRing(capacity=150)
+    sliced.extend(log_item(o) for o in outputs[:100])
+    sliced.set_filter("p-00", scan=False)
+    assert sliced.scanning and sliced.shown == 0
+    slices = 0
+    while not sliced.scan(budget=0):  # a budget of nothing: one chunk per call
+        slices += 1
+        if slices == 2:  # rows arriving while the check runs (the first 65 of them pushed out of the ring)
+            sliced.extend((log_item(o) for o in outputs[100:]), scan=False)
+    assert slices > 2 and not sliced.scanning
+    assert list(sliced.visible()) == list(whole.visible()) and whole.shown > 0
+    # narrowing keeps only what matched, and gives the same rows as a new check
+    profile = next(o for o in reversed(outputs) if type(o) is dict)["profile"]
+    sliced.set_filter(profile)
+    fresh = EventRing(capacity=150)
+    fresh.extend(log_item(o) for o in outputs)
+    fresh.set_filter(profile)
+    assert list(sliced.visible()) == list(fresh.visible()) and fresh.shown > 0
+
+
+def test_the_worker_gives_way_after_its_slow_interval_and_more_often_while_another_thread_runs() -> None:
+    clock = [0.0]
+    naps: list[float] = []
+    overrun = [0.0]
+
+    def sleep(seconds: float) -> None:
+        naps.append(clock[0])
+        clock[0] += seconds + overrun[0]
+
+    give_way = Yielder(slow=0.02, fast=0.002, nap=0.0002, clock=lambda: clock[0], sleep=sleep)
+    for _ in range(100):  # 100 ms of work in 1 ms steps, nobody else running
+        clock[0] += 0.001
+        give_way()
+    assert len(naps) == 5 and give_way.busy_naps == 0  # every 20 ms (and the 0.2 ms nap)
+    overrun[0] = 0.005  # from now on the UI thread runs during each nap
+    for _ in range(40):
+        clock[0] += 0.001
+        give_way()
+    assert give_way.interval == 0.002 and give_way.busy_naps >= 4  # after the first, one every 2 ms of work
+    busy = len(naps)
+    overrun[0] = 0.0  # the UI thread is idle again: the naps space out back to every 20 ms
+    for _ in range(200):
+        clock[0] += 0.001
+        give_way()
+    assert give_way.interval == 0.02 and len(naps) - busy < 20
 
 
 def test_switching_a_row_to_all_adds_one_event_per_extra_value(tmp_path: Path) -> None:

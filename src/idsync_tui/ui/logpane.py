@@ -66,6 +66,7 @@ from idsync_tui.ui.dialogs import FormDialog, TextDialog
 BATCH = 512  # rows per queue item: one ring extend and one refresh per batch, not per row
 TICK = 0.08  # seconds between drains of the queue
 DRAIN_BUDGET = 0.008  # seconds of UI-thread work per tick for moving rows and checking them against a filter
+SCAN_MIN = 0.002  # seconds a tick always gives a filter that is still checking rows
 PAINT_EVERY = 0.25  # seconds between repaints for rows alone arriving (a state change or a key repaints at once)
 DEBOUNCE = 0.3  # seconds after the last edit before the live re-run
 HEIGHTS = ("", "-tall")
@@ -358,7 +359,7 @@ class SyncLog:
                 break
         self.queue.taken()
         if ring.scanning:
-            if ring.scan(max(0.002, deadline - time.perf_counter())):
+            if ring.scan(max(SCAN_MIN, deadline - time.perf_counter())):
                 urgent = True  # the filter has checked every row: show what it found now
             self.version += 1
         if not urgent and started - self._painted < PAINT_EVERY:
