@@ -1,7 +1,8 @@
 """Benchmark: `idsync-tui simulate` end to end vs its floor, for N = 10k, 100k and 1M synthetic profiles.
 
-The floor is what no simulator can beat on this input: read the same file, json.loads every line, and json.dumps
-as many events as the simulator printed (the same events, with the same compact encoder). Each measurement runs in
+The floor is what a simulator doing no work of its own would cost on this input: read the same file, json.loads
+every line, and json.dumps as many events as the simulator printed (the same events, with the standard compact
+json.JSONEncoder; simulate's own encoder is a little faster, so this is a yardstick, not a bound). Each run is in
 its own child process so that peak RSS (resource.getrusage) belongs to that run alone.
 
     .venv/bin/python benchmarks/bench_simulate.py            # 10k, 100k, 1M
@@ -9,7 +10,7 @@ its own child process so that peak RSS (resource.getrusage) belongs to that run 
     .venv/bin/python benchmarks/bench_simulate.py --repeat 5 100000
 
 Each size runs simulate and the floor alternately `--repeat` times (default 3) and keeps the best of each, wall
-clock and CPU time apart: on a shared box the CPU-time ratio is the steadier figure.
+clock and CPU time apart (on the shared VM both swing with what else runs, so one run of each proves little).
 """
 
 from __future__ import annotations
