@@ -172,6 +172,17 @@ def test_the_filter_matches_the_rows_whose_text_contains_it_in_any_case(needle: 
     assert list(ring.visible()) == [e for e in entries if needle.lower() in e[0].lower()]
 
 
+def test_a_filter_stays_set_when_the_ring_is_cleared_for_a_new_run() -> None:
+    outputs = whole_demo_outputs()
+    ring = EventRing()
+    ring.extend(log_item(o) for o in outputs)
+    ring.set_filter("p-0002")
+    ring.clear()
+    assert ring.shown == 0
+    ring.extend(log_item(o) for o in outputs)
+    assert list(ring.visible()) == [e for e in map(log_entry, outputs) if "p-0002" in e[0]] and ring.shown > 0
+
+
 def test_a_filter_checked_a_slice_at_a_time_ends_with_the_rows_of_a_whole_check(monkeypatch) -> None:  # type: ignore[no-untyped-def]
     monkeypatch.setattr(live, "SCAN_CHUNK", 16)
     outputs = whole_demo_outputs()
@@ -200,29 +211,39 @@ def test_a_filter_checked_a_slice_at_a_time_ends_with_the_rows_of_a_whole_check(
 
 def test_the_worker_gives_way_after_its_slow_interval_and_more_often_while_another_thread_runs() -> None:
     clock = [0.0]
+    others = [0.0]  # CPU time of the other threads
     naps: list[float] = []
-    overrun = [0.0]
+    ui_runs = [0.0]  # how long the other thread runs during each nap
+    delay = [0.0]  # how long other processes keep the worker waiting after each nap
 
     def sleep(seconds: float) -> None:
         naps.append(clock[0])
-        clock[0] += seconds + overrun[0]
+        clock[0] += seconds + ui_runs[0] + delay[0]
+        others[0] += ui_runs[0]
 
-    give_way = Yielder(slow=0.02, fast=0.002, nap=0.0002, clock=lambda: clock[0], sleep=sleep)
-    for _ in range(100):  # 100 ms of work in 1 ms steps, nobody else running
+    give_way = Yielder(slow=0.02, fast=0.002, nap=0.0002, clock=lambda: clock[0], sleep=sleep, others=lambda: others[0])
+    for _ in range(100):  # 100 ms of work in 1 ms steps, the other threads idle
         clock[0] += 0.001
         give_way()
     assert len(naps) == 5 and give_way.busy_naps == 0  # every 20 ms (and the 0.2 ms nap)
-    overrun[0] = 0.005  # from now on the UI thread runs during each nap
+    ui_runs[0] = 0.005  # from now on the UI thread runs during each nap
     for _ in range(40):
         clock[0] += 0.001
         give_way()
     assert give_way.interval == 0.002 and give_way.busy_naps >= 4  # after the first, one every 2 ms of work
     busy = len(naps)
-    overrun[0] = 0.0  # the UI thread is idle again: the naps space out back to every 20 ms
+    ui_runs[0] = 0.0  # the UI thread is idle again: the naps space out back to every 20 ms
     for _ in range(200):
         clock[0] += 0.001
         give_way()
     assert give_way.interval == 0.02 and len(naps) - busy < 20
+    busy_naps = give_way.busy_naps
+    delay[0] = 0.005  # the machine's other processes delay each nap: wall time passes, our UI thread stays idle
+    naps_before = len(naps)
+    for _ in range(100):
+        clock[0] += 0.001
+        give_way()
+    assert give_way.interval == 0.02 and give_way.busy_naps == busy_naps and len(naps) - naps_before <= 5
 
 
 def test_switching_a_row_to_all_adds_one_event_per_extra_value(tmp_path: Path) -> None:

@@ -9,6 +9,7 @@ simulated clock that the caller advances, and takes new config versions while it
 from __future__ import annotations
 
 import json
+import os
 import threading
 import time
 from bisect import bisect_left
@@ -222,7 +223,7 @@ class EventRing:
 
     def clear(self) -> None:
         self._slots = [None] * self.capacity
-        self._search = None
+        self._search = None if self._matches is None else [None] * self.capacity  # a filter stays set
         self._rows.clear()
         self.total = 0
         self._scanned = 0
@@ -314,48 +315,139 @@ class EventRing:
 
 
 # -- sharing the interpreter ---------------------------------------------------------------------------------
+def other_threads_cpu() -> float:
+    """CPU seconds used so far by the process's other threads (all of them, less the calling one)."""
+    return time.process_time() - time.thread_time()
+
+
+def _wait_channel(native_id: int) -> bytes:
+    """What the kernel says the thread waits in: b"0" while it runs (or is ready to), b"futex_wait..." on a lock
+    (the interpreter's included), b"do_epoll_wait" idle in an event loop; b"" where it cannot be read."""
+    try:
+        descriptor = os.open(f"/proc/self/task/{native_id}/wchan", os.O_RDONLY)
+    except OSError:
+        return b""
+    try:
+        return os.read(descriptor, 64)
+    finally:
+        os.close(descriptor)
+
+
+def busy_probe(native_id: int) -> Callable[[], bool] | None:
+    """A probe telling whether a thread of this process is busy: running, ready to run, or blocked on a lock (the
+    interpreter's, when it wants to run Python); None where the kernel does not say (Linux's wait channels, tried on
+    a helper thread blocked on a lock: some kernels and containers hide them)."""
+    held = threading.Lock()
+    held.acquire()
+    helper = threading.Thread(target=lambda: held.acquire(timeout=1.0), name="busy-probe", daemon=True)
+    helper.start()
+    try:
+        deadline = time.monotonic() + 0.2
+        while b"futex" not in _wait_channel(helper.native_id):  # type: ignore[arg-type]
+            if time.monotonic() > deadline:
+                return None
+            time.sleep(0.001)
+    finally:
+        held.release()
+        helper.join()
+
+    def busy() -> bool:
+        channel = _wait_channel(native_id)
+        return channel.startswith(b"0") or b"futex" in channel
+
+    return busy
+
+
 class Yielder:
-    """Makes a worker thread give the interpreter (the GIL) to the others now and then, and more often while they
-    use it.
+    """Makes a worker thread give the interpreter (the GIL) to the UI thread while that one has work to do.
 
     A thread that reads a file gives up the GIL for each read and takes it back at once; a thread waiting for it is
     woken each time, finds it taken again, and never gets to ask for it (CPython asks only after a full switch
-    interval of waiting): a UI thread can wait half a second to handle a key. A real sleep, however short, lets it
-    in. Sleeping costs the worker too, so it sleeps every `slow` seconds of work while nobody takes the interpreter,
-    and every `fast` seconds once a sleep overran (another thread ran meanwhile), backing off as they stop.
+    interval of waiting): a UI thread can wait half a second to handle a key. A real sleep, however short (the
+    kernel makes it ~65 µs), lets it in. And each time the UI thread's event loop goes round it gives the GIL up
+    and waits to get it back, so a key or a repaint that takes twenty rounds waits twenty times.
+
+    With `busy` (a probe of the UI thread, see `busy_probe`) the worker looks every `check` seconds of work and,
+    while the UI thread runs or waits for the GIL, sleeps until it is idle again (at most `hold` seconds at a time),
+    so that the UI thread does its rounds back to back; and every `backstop` seconds it sleeps once anyway (for
+    threads it cannot see, such as a terminal's input thread). Without a probe it sleeps every `slow` seconds while
+    the other threads stay idle, and every `fast` seconds after a sleep during which they ran (their CPU time grew:
+    a wall-clock overrun would also count the machine's other processes), backing off as they stop.
     """
 
-    __slots__ = ("slow", "fast", "nap", "interval", "_clock", "_sleep", "_due", "naps", "busy_naps")
+    __slots__ = (
+        "slow",
+        "fast",
+        "nap",
+        "check",
+        "hold",
+        "backstop",
+        "interval",
+        "_clock",
+        "_sleep",
+        "_others",
+        "_busy",
+        "_due",
+        "_backstop_at",
+        "naps",
+        "busy_naps",
+    )
 
     def __init__(
         self,
         slow: float = 0.02,
         fast: float = 0.002,
-        nap: float = 0.0002,
+        nap: float = 1e-6,
         clock: Callable[[], float] = time.perf_counter,
         sleep: Callable[[float], None] = time.sleep,
+        others: Callable[[], float] = other_threads_cpu,
+        busy: Callable[[], bool] | None = None,
+        check: float = 0.002,
+        hold: float = 0.02,
+        backstop: float = 0.05,
     ) -> None:
         self.slow, self.fast, self.nap = slow, fast, nap
+        self.check, self.hold, self.backstop = check, hold, backstop
         self.interval = slow
-        self._clock, self._sleep = clock, sleep
-        self._due = clock() + slow
+        self._clock, self._sleep, self._others, self._busy = clock, sleep, others, busy
+        now = clock()
+        self._due = now + (slow if busy is None else check)
+        self._backstop_at = now + backstop
         self.naps = 0  # sleeps taken
-        self.busy_naps = 0  # sleeps that overran: another thread had the interpreter
+        self.busy_naps = 0  # sleeps during which another thread ran
+
+    def _nap(self) -> bool:
+        """One sleep; whether another thread ran meanwhile."""
+        before = self._others()
+        self._sleep(self.nap)
+        self.naps += 1
+        if self._others() - before > 0.0001:
+            self.busy_naps += 1
+            return True
+        return False
 
     def __call__(self) -> None:
         """Called often by the worker (say, once per output): sleeps when its time has come."""
         now = self._clock()
         if now < self._due:
             return
-        self._sleep(self.nap)
-        after = self._clock()
-        self.naps += 1
-        if after - now > self.nap + 0.001:  # someone else ran: leave the door open for their next step
-            self.busy_naps += 1
-            self.interval = self.fast
-        else:
-            self.interval = min(self.slow, self.interval * 2)
-        self._due = after + self.interval
+        busy = self._busy
+        if busy is None:
+            ran = self._nap()
+            self.interval = self.fast if ran else min(self.slow, self.interval * 2)
+            self._due = self._clock() + self.interval
+            return
+        if busy():
+            until = now + self.hold
+            while True:
+                self._nap()
+                if not busy() or self._clock() >= until:
+                    break
+            self._backstop_at = self._clock() + self.backstop
+        elif now >= self._backstop_at:
+            self._nap()
+            self._backstop_at = self._clock() + self.backstop
+        self._due = self._clock() + self.check
 
 
 # -- diffs ------------------------------------------------------------------------------------------------------

@@ -7,8 +7,9 @@ ring, the run and the replay, so the pane shows the same log under every screen,
 
 Speed (benchmarks/bench_log.py): both threads share one interpreter lock, so every millisecond the UI thread
 spends is the worker's loss, and a worker that never sleeps can keep the UI thread from a key for half a second.
-Hence: the UI thread does one store per row, repaints for arriving rows at most every PAINT_EVERY seconds and
-without a layout, checks a filter in budgeted slices; the worker gives way now and then (`live.Yielder`).
+Hence: the UI thread wakes for the log only every TICK (each wake is two hand-overs of the lock, and on a busy
+machine each hand-over waits for a core), does one store per row, repaints without a layout, checks a filter in
+budgeted slices; the worker gives way now and then (`live.Yielder`).
 
 Live re-run: an edit (app.revision) re-runs the scope ~300 ms later under the new config and the old one, and the
 header says what the edit changes. Replay: `R` plays the change lines on a simulated clock; an edit made meanwhile
@@ -17,6 +18,8 @@ becomes a config version saved at the simulated time and effective five simulate
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
 import queue
 import threading
@@ -54,6 +57,7 @@ from idsync_tui.simulator.live import (
     Replay,
     Scope,
     Yielder,
+    busy_probe,
     log_item,
     run_scope,
     scope_of,
@@ -64,10 +68,10 @@ from idsync_tui.space.model import Space
 from idsync_tui.ui.dialogs import FormDialog, TextDialog
 
 BATCH = 512  # rows per queue item: one ring extend and one refresh per batch, not per row
-TICK = 0.08  # seconds between drains of the queue
+TICK = 0.25  # seconds between moves of the worker's batches into the ring, and repaints (keys repaint at once)
 DRAIN_BUDGET = 0.008  # seconds of UI-thread work per tick for moving rows and checking them against a filter
 SCAN_MIN = 0.002  # seconds a tick always gives a filter that is still checking rows
-PAINT_EVERY = 0.25  # seconds between repaints for rows alone arriving (a state change or a key repaints at once)
+SCAN_TICK = 0.03  # while a filter is still checking rows, the next slice comes this soon (not a whole TICK later)
 DEBOUNCE = 0.3  # seconds after the last edit before the live re-run
 HEIGHTS = ("", "-tall")
 SPEEDS = (1, 10, 30, 60, 120, 300, 600, 3600)  # simulated seconds per real second
@@ -149,7 +153,10 @@ class SyncLog:
         self.replaying = False
         self.version = 0  # bumped on every change the panes must show
         self._timer: Timer | None = None
-        self._painted = 0.0  # when the last tick repainted the panes
+        self._scan_timer: Timer | None = None
+        self._ui_busy: Callable[[], bool] | None = None  # a probe of the UI thread, made by the first run
+        self._ui_probed = False
+        self._loop: asyncio.AbstractEventLoop | None = None
         self._debounce: Timer | None = None
         app.watch(app, "revision", self._edited, init=False)
 
@@ -259,12 +266,14 @@ class SyncLog:
 
     def set_filter(self, text: str) -> None:
         self.ring.set_filter(text, scan=False)
-        self.ring.scan(DRAIN_BUDGET)
+        if not self.ring.scan(DRAIN_BUDGET):
+            self._scan_soon()
         self._ensure_timer()
         self.changed()
 
     def export(self, path: Path) -> int:
         """Writes the shown events as `simulate --format jsonl` lines; returns how many."""
+        self.ring.scan()  # a filter still checking rows finishes first: the file has every match
         written = 0
         with open(path, "w", encoding="utf-8", newline="\n") as out:
             batch: list[str] = []
@@ -287,6 +296,10 @@ class SyncLog:
         return self.app.session.space  # type: ignore[attr-defined]
 
     def _new_run(self, scope: Scope, space: Space) -> threading.Event:
+        if not self._ui_probed:  # on the UI thread, which the probe is about
+            self._ui_probed = True
+            self._ui_busy = busy_probe(threading.get_native_id())
+            self._loop = asyncio.get_running_loop()
         self.stop.set()
         self.stop = threading.Event()
         self.run_id += 1
@@ -325,13 +338,13 @@ class SyncLog:
     def drain(self) -> None:
         """One tick on the UI thread: move what the worker made into the ring, then redraw the visible pane.
 
-        Moving a batch is one store per row (rows are built when drawn), so a tick's work is bounded by the queue's
-        size; a filter checks new rows within what is left of DRAIN_BUDGET and catches up on the next ticks.
+        Moving a batch is one store per row (rows are built when drawn), so a tick moves all there is (the outbox is
+        bounded); a filter checks new rows within what is left of DRAIN_BUDGET and catches up on the next ticks. (A
+        deadline on moving would be wrong: the clock runs on while the worker holds the interpreter, and a tick cut
+        short leaves the worker waiting for room.)
         """
         ring = self.ring
-        started = time.perf_counter()
-        deadline = started + DRAIN_BUDGET
-        urgent = False  # anything but rows and the replay's clock: repaint this tick
+        deadline = time.perf_counter() + DRAIN_BUDGET
         while True:
             taken = self.queue.take()
             if taken is None:
@@ -345,32 +358,41 @@ class SyncLog:
                 self.events += events
             elif kind == "clock":
                 self.clock = data
-            else:
-                urgent = True
-                if kind == "diff":
-                    self.diff = data
-                elif kind == "done":
-                    self.state = data
-                elif kind == "error":
-                    self.state = "error"
-                    self.message = data
+            elif kind == "diff":
+                self.diff = data
+            elif kind == "done":
+                self.state = data
+            elif kind == "error":
+                self.state = "error"
+                self.message = data
             self.version += 1
-            if time.perf_counter() >= deadline:
-                break
         self.queue.taken()
         if ring.scanning:
-            if ring.scan(max(SCAN_MIN, deadline - time.perf_counter())):
-                urgent = True  # the filter has checked every row: show what it found now
+            if not ring.scan(max(SCAN_MIN, deadline - time.perf_counter())):
+                self._scan_soon()
             self.version += 1
-        if not urgent and started - self._painted < PAINT_EVERY:
-            return  # a frame costs the worker more than the rows it shows are worth, several times a second
-        self._painted = started
         screen = self.app.screen
         for pane in self.panes:
             if pane.display and pane.screen is screen and pane.shown_version != self.version:
                 pane.sync()
 
+    def _scan_soon(self) -> None:
+        if self._scan_timer is None:
+            self._scan_timer = self.app.set_timer(SCAN_TICK, self._scan_tick, name="sync-log-filter")
+
+    def _scan_tick(self) -> None:
+        self._scan_timer = None
+        self.drain()
+
     # -- the worker thread ---------------------------------------------------------------------------------------
+    def _wake_ui(self) -> None:
+        """From the worker: have the UI thread take the last batches now, not at the next tick (up to TICK later)."""
+        loop = self._loop
+        if loop is None:
+            return
+        with contextlib.suppress(RuntimeError):  # the app has closed its loop: nothing to wake
+            loop.call_soon_threadsafe(self.app.call_later, self.drain)
+
     def _stopper(self, stop: threading.Event):  # type: ignore[no-untyped-def]
         worker = get_current_worker()
 
@@ -405,7 +427,7 @@ class SyncLog:
         batch: list[LogItem] = []
         events = 0
         encode = event_json  # what simulate prints, byte for byte
-        give_way = Yielder()  # the simulator reads its file in small reads: without this the UI thread starves
+        give_way = Yielder(busy=self._ui_busy)  # the simulator's small file reads would starve the UI thread
         for output in outputs:
             give_way()
             if type(output) is dict:
@@ -433,6 +455,7 @@ class SyncLog:
             if diff is not None:
                 self._put(stopped, run_id, "diff", diff)
             self._put(stopped, run_id, "done", "done")
+            self._wake_ui()
         except Stopped:
             return
         except Exception as error:  # shown in the pane's header, never a crash of the app
@@ -588,6 +611,15 @@ class EventList(Widget, can_focus=True):
         if position == self.cursor:
             style += cursor
         return Strip([Segment(set_cell_size(text, text_width), style), *tail], width)
+
+    def on_resize(self) -> None:
+        self.sync()  # G grows or shrinks the pane: keep the cursor (or the newest row, when following) in view
+
+    def on_mouse_scroll_down(self) -> None:
+        self.action_move(3)
+
+    def on_mouse_scroll_up(self) -> None:
+        self.action_move(-3)
 
     def _show_cursor(self) -> None:
         height = self.size.height
