@@ -68,18 +68,18 @@ class IdSyncApp(App):
     def __init__(self, session: Session, theme: str | None = None) -> None:
         super().__init__()
         self.session = session
-        self.requested_theme = theme
+        # Themes are chosen before anything is mounted: setting one later restyles every widget a second time.
+        loaded = theming.load_themes()
+        for bundled in loaded.themes:
+            self.register_theme(bundled)
+        name, message = theming.pick_theme(theme, list(self.available_themes))
+        self.theme = name
+        self.theme_notes = [*loaded.problems, *([message] if message else [])]
 
     # -- start -------------------------------------------------------------------------------------------------
     def on_mount(self) -> None:
-        loaded = theming.load_themes()
-        for theme in loaded.themes:
-            self.register_theme(theme)
-        name, message = theming.pick_theme(self.requested_theme, list(self.available_themes))
-        self.theme = name
-        notes = [*loaded.problems, *([message] if message else [])]
-        if notes:
-            self.notify("\n".join(notes), title="Themes", severity="warning", timeout=10)
+        if self.theme_notes:
+            self.notify("\n".join(self.theme_notes), title="Themes", severity="warning", timeout=10)
         self.update_titles()
         errors, warnings = self.session.counts
         if errors or warnings:
