@@ -246,6 +246,48 @@ def test_the_worker_gives_way_after_its_slow_interval_and_more_often_while_anoth
     assert give_way.interval == 0.02 and give_way.busy_naps == busy_naps and len(naps) - naps_before <= 5
 
 
+def test_with_a_probe_the_worker_sleeps_while_the_ui_thread_is_busy_and_otherwise_only_as_a_backstop() -> None:
+    clock = [0.0]
+    ui_busy_until = [-1.0]
+    naps: list[float] = []
+
+    def sleep(seconds: float) -> None:
+        naps.append(clock[0])
+        clock[0] += 0.0001
+
+    give_way = Yielder(
+        clock=lambda: clock[0],
+        sleep=sleep,
+        others=lambda: 0.0,
+        busy=lambda: clock[0] < ui_busy_until[0],
+        check=0.002,
+        hold=0.02,
+        backstop=0.05,
+    )
+    for _ in range(200):  # 200 ms of work, the UI thread idle: one sleep per 50 ms, no more
+        clock[0] += 0.001
+        give_way()
+    assert len(naps) == 4
+    ui_busy_until[0] = clock[0] + 0.005  # a key: the UI thread has 5 ms of rounds to do
+    naps.clear()
+    for _ in range(3):
+        clock[0] += 0.001
+        give_way()
+    # within one check interval the worker noticed, then slept (in short sleeps) until the UI thread was idle
+    assert naps and naps[0] < ui_busy_until[0] - 0.002 and clock[0] >= ui_busy_until[0]
+    ui_busy_until[0] = clock[0] + 1.0  # a UI thread busy for a long time: the worker still works between holds
+    naps.clear()
+    for _ in range(100):
+        clock[0] += 0.001
+        give_way()
+    holds, run_start = [], naps[0]  # runs of back-to-back sleeps
+    for before, after in zip(naps, naps[1:], strict=False):
+        if after - before > 0.0002:  # work in between
+            holds.append(before - run_start)
+            run_start = after
+    assert len(holds) > 10 and max(holds) <= 0.0201
+
+
 def test_switching_a_row_to_all_adds_one_event_per_extra_value(tmp_path: Path) -> None:
     before = write_space(tmp_path, "last_added", PROFILES)
     after = write_space(tmp_path, "all", PROFILES)
