@@ -20,7 +20,11 @@ _KEY_PART = rf"(?:{_BARE}|{_BASIC}|{_LITERAL})"
 _DOTTED = rf"{_KEY_PART}(?:\s*\.\s*{_KEY_PART})*"
 _HEADER = re.compile(rf"^\s*(\[\[?)\s*({_DOTTED})\s*\]\]?\s*(?:#.*)?$")
 _KEY_LINE = re.compile(rf"^\s*({_DOTTED})\s*=(.*)$")
+_BARE_KEY_LINE = re.compile(r"^\s*([A-Za-z0-9_-]+)\s*=(.*)$")  # the usual case, matched first
 _PART = re.compile(_KEY_PART)
+# A value that cannot open a multi-line array, table or string: a number, boolean, date or one-line string,
+# with an optional comment. Most lines of a space file are this; they skip the character-by-character scan.
+_SIMPLE_VALUE = re.compile(r"""\s*(?:"(?:[^"\\\n]|\\.)*"|'[^'\n]*'|[^\[\]{}"'#\s][^\[\]{}"'#]*?)?\s*(?:#.*)?$""")
 
 
 def _split_key(dotted: str) -> list[str]:
@@ -74,6 +78,10 @@ def build_line_index(text: str) -> dict[DataPath, int]:
     open_quote: str | None = None  # inside a multi-line string
     depth = 0  # inside a multi-line array / inline table
     for lineno, line in enumerate(text.splitlines(), 1):
+        if open_quote is None and depth == 0:
+            stripped = line.lstrip()
+            if not stripped or stripped[0] == "#":
+                continue
         if open_quote is not None:
             end = line.find(open_quote)
             if end < 0:
@@ -87,7 +95,15 @@ def build_line_index(text: str) -> dict[DataPath, int]:
             extra, open_quote = _bracket_depth_and_multiline(line)
             depth += extra
             continue
-        header = _HEADER.match(line)
+        bare = _BARE_KEY_LINE.match(line)
+        if bare is not None:
+            index.setdefault((*current, bare.group(1)), lineno)
+            value = bare.group(2)
+            if _SIMPLE_VALUE.match(value) is None:
+                extra, open_quote = _bracket_depth_and_multiline(value)
+                depth = max(extra, 0)
+            continue
+        header = _HEADER.match(line) if line.lstrip().startswith("[") else None
         if header is not None:
             is_array = header.group(1) == "[["
             names = _split_key(header.group(2))
@@ -109,8 +125,10 @@ def build_line_index(text: str) -> dict[DataPath, int]:
         key_line = _KEY_LINE.match(line)
         if key_line is not None:
             index.setdefault((*current, *_split_key(key_line.group(1))), lineno)
-            extra, open_quote = _bracket_depth_and_multiline(key_line.group(2))
-            depth = max(extra, 0)
+            value = key_line.group(2)
+            if _SIMPLE_VALUE.match(value) is None:
+                extra, open_quote = _bracket_depth_and_multiline(value)
+                depth = max(extra, 0)
     return index
 
 
