@@ -69,9 +69,9 @@ from idsync_tui.ui.dialogs import FormDialog, TextDialog
 
 BATCH = 512  # rows per queue item: one ring extend and one refresh per batch, not per row
 TICK = 0.25  # seconds between moves of the worker's batches into the ring, and repaints (keys repaint at once)
-DRAIN_BUDGET = 0.008  # seconds of UI-thread work per tick for moving rows and checking them against a filter
+DRAIN_BUDGET = 0.015  # seconds of UI-thread work per tick for checking rows against a filter (keys wait this)
 SCAN_MIN = 0.002  # seconds a tick always gives a filter that is still checking rows
-SCAN_TICK = 0.03  # while a filter is still checking rows, the next slice comes this soon (not a whole TICK later)
+SCAN_TICK = 0.01  # while a filter is still checking rows, the next slice comes this soon (not a whole TICK later)
 DEBOUNCE = 0.3  # seconds after the last edit before the live re-run
 HEIGHTS = ("", "-tall")
 SPEEDS = (1, 10, 30, 60, 120, 300, 600, 3600)  # simulated seconds per real second
