@@ -6,6 +6,7 @@ UI all read it from here so that no list is written twice.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from types import MappingProxyType
 
 DEFAULT_IDENTIFIERS: tuple[str, ...] = (
@@ -140,3 +141,24 @@ DROPDOWN_SUGGESTIONS = MappingProxyType(
         ),
     }
 )
+
+
+# Default setup on a list destination: the identifiers Segment's docs say each accepts, and the column each goes
+# to (Facebook Custom Audiences: email and mobile device IDs; Google: only the list's matcher). Other default
+# identifiers have no column in a list and are not sent.
+_DEFAULT_SETUP_LIST_COLUMNS = MappingProxyType(
+    {
+        FACEBOOK: MappingProxyType({"email": "EMAIL", "ios.idfa": "MADID", "android.idfa": "MADID"}),
+        f"{GOOGLE}:email": MappingProxyType({"email": "email"}),
+        f"{GOOGLE}:mobile_id": MappingProxyType(
+            {"ios.idfa": "mobile_advertising_id", "android.idfa": "mobile_advertising_id"}
+        ),
+    }
+)
+
+
+def default_setup_list_columns(destination_type: str, external_id_type: str | None) -> Mapping[str, str]:
+    """Segment identifier -> list column, for a list destination under Default setup ({} for other types)."""
+    if destination_type == GOOGLE:
+        return _DEFAULT_SETUP_LIST_COLUMNS.get(f"{GOOGLE}:{external_id_type or 'email'}", {})
+    return _DEFAULT_SETUP_LIST_COLUMNS.get(destination_type, {})

@@ -24,15 +24,6 @@ ENTER, EXIT = "enter", "exit"
 # One identifier value in an event: (Segment type, destination key, value as sent).
 Sent = tuple[str, str, str]
 
-# Default setup on a list destination: the identifiers Segment's docs say each accepts, and the column each goes
-# to (Facebook Custom Audiences: email and mobile device IDs; Google: the list's matcher). Other default identifiers
-# have no column in a list and are not sent.
-DEFAULT_LIST_COLUMNS: dict[str, dict[str, str]] = {
-    catalog.FACEBOOK: {"email": "EMAIL", "ios.idfa": "MADID", "android.idfa": "MADID"},
-    "google:email": {"email": "email"},
-    "google:mobile_id": {"ios.idfa": "mobile_advertising_id", "android.idfa": "mobile_advertising_id"},
-}
-
 _NOT_DEFAULT = "custom identifier, never sent under default setup"
 _NON_DIGITS = re.compile(r"[^0-9]")
 _ASCII_NON_DIGITS = str.maketrans("", "", "".join(chr(c) for c in range(128) if not 48 <= c <= 57))
@@ -168,8 +159,7 @@ def build_plan(
         else:
             notes.append("default setup: one event per value of each default identifier")
         if is_list:
-            columns_key = kind if kind == catalog.FACEBOOK else f"google:{destination.external_id_type or 'email'}"
-            columns = DEFAULT_LIST_COLUMNS.get(columns_key, {})
+            columns = catalog.default_setup_list_columns(kind, destination.external_id_type)
         else:
             columns = {t: t for t in catalog.DEFAULT_IDENTIFIERS}
         label = catalog.DESTINATION_TYPE_LABELS.get(kind, kind)
