@@ -10,6 +10,7 @@ import subprocess
 import sys
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 from simhelpers import HEAD, identifier, profile_line
@@ -18,8 +19,13 @@ from idsync_tui.simulator import live
 from idsync_tui.simulator.command import run_simulate
 from idsync_tui.simulator.engine import Notice
 from idsync_tui.simulator.live import (
+    ADDED,
+    CHANGED,
+    REMOVED,
+    UNCHANGED,
     EventDiff,
     EventRing,
+    Marked,
     Replay,
     Yielder,
     event_row,
@@ -314,6 +320,134 @@ def test_removing_the_audience_removes_its_events(tmp_path: Path) -> None:
     diff = EventDiff()
     list(run_scope(after, scope_of(after, None), tmp_path / "p.jsonl", start_of(before), before=before, diff=diff))
     assert diff.removed == 5 and diff.added == 0  # braze 2 (one per member) + fb 3 (one per email value)
+
+
+def marked_run(after: Space, before: Space, scope, tmp_path: Path) -> tuple[EventDiff, list[tuple[str, str, Any]]]:  # type: ignore[no-untyped-def]
+    """Run `after` against `before`; each new event as (profile, status, mark), read as the pane reads it."""
+    diff = EventDiff()
+    marks = []
+    for output in run_scope(after, scope, tmp_path / "p.jsonl", start_of(after), before=before, diff=diff):
+        if type(output) is dict:
+            mark = diff.mark(output)
+            marks.append((output["profile"], mark.status, mark))
+    return diff, marks
+
+
+def test_switching_a_row_to_all_marks_the_extra_value_of_a_two_email_profile_as_added(tmp_path: Path) -> None:
+    before = write_space(tmp_path, "last_added", PROFILES)
+    after = write_space(tmp_path, "all", PROFILES)
+    scope = scope_of(after, ("connection", after.audiences[0].connections[0].path))
+    diff, marks = marked_run(after, before, scope, tmp_path)
+    assert [(who, status) for who, status, _mark in marks] == [
+        ("two-emails", ADDED),  # old@ (first in the profile): the value last_added did not send
+        ("two-emails", UNCHANGED),  # new@, sent before and now
+        ("one-email", UNCHANGED),
+    ]
+    assert diff.removed_events == [] and diff.different == 1
+
+
+def test_first_added_to_last_added_changes_only_the_two_email_profile_and_names_both_values(tmp_path: Path) -> None:
+    before = write_space(tmp_path, "first_added", PROFILES)
+    after = write_space(tmp_path, "last_added", PROFILES)
+    diff, marks = marked_run(after, before, scope_of(after, ("audience", "members")), tmp_path)
+    changed = [(who, mark) for who, status, mark in marks if status == CHANGED]
+    assert [who for who, _mark in changed] == ["two-emails"]  # braze's one event for it; fb's default ones stay
+    assert {status for who, status, _mark in marks if who != "two-emails"} == {UNCHANGED}
+    mark = changed[0][1]
+    assert mark.what == "email: old@x.example → new@x.example"
+    assert mark.before is not None and mark.before["payload"]["context"]["traits"]["email"] == "old@x.example"
+    assert (diff.added, diff.removed, diff.changed) == (0, 0, 1)
+
+
+ROWS_BODY = """
+[[audiences]]
+key = "members"
+name = "Members"
+
+[[audiences.conditions]]
+trait = "member"
+op = "="
+value = true
+
+[[audiences.connections]]
+destination = "braze"
+setup = "customized"
+{rows}
+"""
+EMAIL_ROW = """
+[[audiences.connections.identifiers]]
+segment = "email"
+destination = "email"
+strategy = "last_added"
+"""
+PHONE_ROW = """
+[[audiences.connections.identifiers]]
+segment = "phone"
+destination = "phone"
+strategy = "last_added"
+"""
+ROW_PROFILES = [
+    profile_line("both", [identifier("email", "b@x.example"), identifier("phone", "+1555")], {"member": True}),
+    profile_line("email-only", [identifier("email", "e@x.example")], {"member": True}),
+    profile_line("phone-only", [identifier("phone", "+1666")], {"member": True}),
+]
+
+
+def rows_space(folder: Path, rows: str) -> Space:
+    (folder / "p.jsonl").write_text("\n".join(ROW_PROFILES) + "\n")
+    text = HEAD.format(space_extra='profiles = "p.jsonl"') + ROWS_BODY.format(rows=rows)
+    result = parse_text(text, str(folder / "space.toml"))
+    assert result.space is not None and not result.problems, result.problems
+    return result.space
+
+
+def test_removing_a_row_changes_every_event_that_carried_it(tmp_path: Path) -> None:
+    before = rows_space(tmp_path, EMAIL_ROW + PHONE_ROW)
+    after = rows_space(tmp_path, EMAIL_ROW)
+    diff, marks = marked_run(after, before, scope_of(after, ("audience", "members")), tmp_path)
+    assert [(who, status) for who, status, _mark in marks] == [("both", CHANGED), ("email-only", UNCHANGED)]
+    assert marks[0][2].what == "phone: +1555 → (none)"
+    # the profile with a phone only has nothing left to send: its event is removed, and kept to be shown
+    assert [e["profile"] for e in diff.removed_events] == ["phone-only"] and diff.removed_dropped == 0
+    assert [json.loads(item.line)["profile"] for item in diff.removed_items()] == ["phone-only"]
+    assert (diff.added, diff.removed, diff.changed, diff.unchanged) == (0, 1, 1, 1)
+
+
+def test_removed_events_kept_are_bounded_and_the_rest_counted(tmp_path: Path) -> None:
+    before = write_space(tmp_path, "last_added", PROFILES)
+    after = dataclasses.replace(before, audiences=())
+    diff = EventDiff(keep_removed=2)
+    list(run_scope(after, scope_of(after, None), tmp_path / "p.jsonl", start_of(before), before=before, diff=diff))
+    assert diff.removed == 5 and len(diff.removed_events) == 2 and diff.removed_dropped == 3
+
+
+def test_marked_rows_show_their_mark_export_all_but_removed_and_differences_only_keeps_the_marked() -> None:
+    event = json.loads(simulate_lines(ACME, audience="high_value")[0])
+    line = json.dumps(event)
+    ring = EventRing(capacity=16)
+    ring.extend(
+        [
+            Marked(line, UNCHANGED),
+            Marked(line, ADDED),
+            Marked(line, CHANGED, line, "email: a → b"),
+            log_item(Notice("2024-06-01T10:00:00Z", "", "a note")),
+            Marked(line, REMOVED),
+        ]
+    )
+    rows = [ring.row(i) for i in range(ring.shown)]
+    assert [row[0][:2] for row in rows] == ["  ", "+ ", "~ ", "10", "− "]
+    assert [row[0][2:] for row in rows if row[1] is not None] == [event_row(event)] * 3
+    assert [row[2] for row in rows] == ["enter", ADDED, CHANGED, "notice", REMOVED]
+    assert list(ring.export_lines()) == [line, line, line]  # no notice, no removed event
+    ring.set_differences_only(True)
+    assert [ring.item(i).status for i in range(ring.shown)] == [ADDED, CHANGED, REMOVED]  # type: ignore[union-attr]
+    assert list(ring.export_lines()) == [line, line]
+    ring.set_filter("nothing like this")
+    assert ring.shown == 0
+    ring.set_filter("")
+    assert ring.shown == 3
+    ring.set_differences_only(False)
+    assert ring.shown == 5
 
 
 REPLAY_PROFILES = [

@@ -13,7 +13,6 @@ import os
 import threading
 import time
 from bisect import bisect_left
-from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -138,8 +137,33 @@ def notice_row(notice: Notice) -> str:
 
 # A line of the log: (row text, the event's JSON Lines record or None for a notice, kind for its colour).
 LogEntry = tuple[str, str | None, str]
-# What the ring keeps: an event as its JSON line alone (its row is built when it is drawn), or a ready LogEntry.
-LogItem = str | LogEntry
+
+# What an edit did to an event of the re-run (`EventDiff`), and the kinds (colours) of rows so marked.
+ADDED, CHANGED, UNCHANGED, REMOVED = "added", "changed", "unchanged", "removed"
+MARKS = {ADDED: "+ ", CHANGED: "~ ", UNCHANGED: "  ", REMOVED: "− "}
+
+
+class Marked:
+    """A ring item of a re-run after an edit: the event's JSON line, what the edit did to it, and for a changed
+    event the line the old config sent and what differs. A removed event is the old config's line: shown, never
+    exported (the new config does not send it)."""
+
+    __slots__ = ("line", "status", "before", "what")
+
+    def __init__(self, line: str, status: str, before: str | None = None, what: str = "") -> None:
+        self.line, self.status, self.before, self.what = line, status, before, what
+
+    @property
+    def different(self) -> bool:
+        return self.status != UNCHANGED
+
+    def __repr__(self) -> str:
+        return f"Marked({self.status}, {self.line[:40]!r}…)"
+
+
+# What the ring keeps: an event as its JSON line alone (its row is built when it is drawn), a marked event of a
+# re-run, or a ready LogEntry.
+LogItem = str | Marked | LogEntry
 
 
 def log_entry(output: Output, encode: Callable[[dict[str, Any]], str] = event_json) -> LogEntry:
@@ -160,11 +184,32 @@ def log_item(output: Output, encode: Callable[[dict[str, Any]], str] = event_jso
 
 
 def entry_of(item: LogItem) -> LogEntry:
-    """The log line of a kept item; for an event, the same row `log_entry` makes (built from its JSON line)."""
-    if type(item) is not str:
+    """The log line of a kept item; for an event, the same row `log_entry` makes (built from its JSON line). A
+    marked event's row starts with its mark (`+ `, `~ `, `− `, or two spaces when unchanged); an added, changed or
+    removed one takes that status as its kind; a removed one's record is None (it is not exported)."""
+    kind_of = type(item)
+    if kind_of is str:
+        event = json.loads(item)  # type: ignore[arg-type]
+        return event_row(event), item, EXIT_KIND if event["action"] in ("exit", "remove") else ENTER_KIND  # type: ignore[return-value]
+    if kind_of is Marked:
+        event = json.loads(item.line)  # type: ignore[union-attr]
+        status = item.status  # type: ignore[union-attr]
+        kind = status
+        if status == UNCHANGED:
+            kind = EXIT_KIND if event["action"] in ("exit", "remove") else ENTER_KIND
+        record = None if status == REMOVED else item.line  # type: ignore[union-attr]
+        return MARKS[status] + event_row(event), record, kind
+    return item  # type: ignore[return-value]
+
+
+def record_of(item: LogItem | None) -> str | None:
+    """The JSON line a kept item exports, if any: an event's (not a removed one's), never a notice's."""
+    kind_of = type(item)
+    if kind_of is str:
         return item  # type: ignore[return-value]
-    event = json.loads(item)
-    return event_row(event), item, EXIT_KIND if event["action"] in ("exit", "remove") else ENTER_KIND
+    if kind_of is Marked:
+        return None if item.status == REMOVED else item.line  # type: ignore[union-attr]
+    return None if item is None else item[1]  # type: ignore[index]
 
 
 ROW_CACHE = 2048  # rows built for drawing, kept by position (a screen shows a few dozen)
@@ -184,9 +229,10 @@ class EventRing:
         self.capacity = capacity
         self._slots: list[LogItem | None] = [None] * capacity
         self._search: list[str | None] | None = None  # lower-cased row text by slot, once a filter needed it
-        self._rows: dict[int, LogEntry] = {}  # rows built for drawing, by position
+        self._rows: dict[int, tuple[LogItem, LogEntry]] = {}  # rows built for drawing (and their item), by position
         self.total = 0  # items ever appended; the ring holds [first, total)
         self.filter = ""
+        self.differences_only = False  # show only what an edit added, changed or removed (marked items)
         self._matches: list[int] | None = None
         self._scanned = 0  # with a filter: every position below this one has been checked
 
@@ -235,18 +281,30 @@ class EventRing:
         needle = text.lower()
         previous, matches = self.filter, self._matches
         self.filter = needle
-        if not needle:
+        if not needle and not self.differences_only:
             self._matches = None
             return
-        if self._search is None:
+        if needle and self._search is None:
             self._search = [None] * self.capacity
         if matches is not None and previous in needle:
             # narrower than before: only what matched can still match, and what is not checked yet stays so
-            search, capacity = self._search, self.capacity
-            self._matches = [p for p in matches if needle in search[p % capacity]]  # type: ignore[operator]
+            if needle != previous:
+                search_text = self._search_text
+                self._matches = [p for p in matches if needle in search_text(p)]
         else:
             self._matches = []
             self._scanned = self.first
+        if scan:
+            self.scan()
+
+    def set_differences_only(self, on: bool, scan: bool = True) -> None:
+        """Show only the events an edit added, changed or removed (with the text filter, if one is set)."""
+        self.differences_only = on
+        if not on and not self.filter:
+            self._matches = None
+            return
+        self._matches = []
+        self._scanned = self.first
         if scan:
             self.scan()
 
@@ -263,11 +321,21 @@ class EventRing:
         if matches is None:
             return True
         needle, total, search_text = self.filter, self.total, self._search_text
+        slots, capacity, different = self._slots, self.capacity, self.differences_only
+
+        def keep(p: int) -> bool:
+            if different:
+                item = slots[p % capacity]
+                if type(item) is not Marked or item.status == UNCHANGED:  # type: ignore[union-attr]
+                    return False
+            return not needle or needle in search_text(p)
+
+        check = keep if different else (lambda p: needle in search_text(p))
         deadline = None if budget is None else time.perf_counter() + budget
         position = max(self._scanned, self.first)
         while position < total:
             end = min(total, position + SCAN_CHUNK)
-            matches.extend(p for p in range(position, end) if needle in search_text(p))
+            matches.extend(p for p in range(position, end) if check(p))
             position = end
             if deadline is not None and time.perf_counter() >= deadline:
                 break
@@ -288,30 +356,38 @@ class EventRing:
         """The entry at a position of the (filtered) view, 0 = oldest kept."""
         index = self.first + position if self._matches is None else self._matches[position]
         item = self._slots[index % self.capacity]
-        if type(item) is not str:
+        if type(item) is tuple:
             return item  # type: ignore[return-value]
         rows = self._rows
-        entry = rows.get(index)
-        if entry is None or entry[1] is not item:
+        cached = rows.get(index)
+        if cached is None or cached[0] is not item:
             if len(rows) >= ROW_CACHE:
                 rows.clear()
-            entry = rows[index] = entry_of(item)
-        return entry
+            cached = rows[index] = (item, entry_of(item))  # type: ignore[arg-type]
+        return cached[1]
+
+    def item(self, position: int) -> LogItem | None:
+        """The kept item at a position of the (filtered) view: a marked one tells what an edit did to its event."""
+        index = self.first + position if self._matches is None else self._matches[position]
+        return self._slots[index % self.capacity]
 
     def visible(self) -> Iterator[LogEntry]:
         for position in range(self.shown):
             yield self.row(position)
 
     def export_lines(self) -> Iterator[str]:
-        """The shown events as `simulate --format jsonl` lines (notices are not events: they stay out)."""
+        """The shown events as `simulate --format jsonl` lines (notices are not events: they stay out, and neither do
+        events an edit removed: the new config does not send them)."""
         slots, capacity = self._slots, self.capacity
         positions = range(self.first, self.total) if self._matches is None else self._matches
         for position in positions:
             item = slots[position % capacity]
             if type(item) is str:
                 yield item
-            elif item is not None and item[1] is not None:
-                yield item[1]
+            else:
+                record = record_of(item)
+                if record is not None:
+                    yield record
 
 
 # -- sharing the interpreter ---------------------------------------------------------------------------------
@@ -451,41 +527,137 @@ class Yielder:
 
 
 # -- diffs ------------------------------------------------------------------------------------------------------
+KEEP_REMOVED = 10_000  # removed events an EventDiff keeps to show; beyond, it counts them only
+
+
+@dataclass(frozen=True, slots=True)
+class EventMark:
+    """What an edit did to one event of the re-run: added, changed (from `before`: `what` says how) or unchanged."""
+
+    status: str
+    before: dict[str, Any] | None = None
+    what: str = ""
+
+
+UNCHANGED_MARK = EventMark(UNCHANGED)
+
+
+def _group(event: dict[str, Any]) -> str:
+    return f"{_source_key(event['source'])}|{event['destination']}|{event['profile']}|{event['action']}|{event['call']}"
+
+
+def what_changed(before: dict[str, Any], after: dict[str, Any]) -> str:
+    """How a changed event differs, in the identifiers it sends: `email: old@x.example → new@x.example`, one
+    `key: before → after` per identifier that moved (`(none)` for one not sent); otherwise the payload keys that
+    differ."""
+    old, new = dict(sent_identifiers(before)), dict(sent_identifiers(after))
+    parts = []
+    for key in [*old, *(k for k in new if k not in old)]:
+        if old.get(key) != new.get(key):
+            was = short_value(old[key]) if key in old else "(none)"
+            now = short_value(new[key]) if key in new else "(none)"
+            parts.append(f"{key.rpartition('.')[2]}: {was} → {now}")
+    if parts:
+        return ", ".join(parts)
+    payload_old, payload_new = before["payload"], after["payload"]
+    keys = sorted(k for k in payload_old.keys() | payload_new.keys() if payload_old.get(k) != payload_new.get(k))
+    return "payload differs: " + ", ".join(keys) if keys else "payload differs"
+
+
 @dataclass(slots=True)
 class EventDiff:
     """How two runs' events differ: same call, action and payload is unchanged; same profile, connection, action and
-    call with another payload is changed; the rest is added or removed."""
+    call with another payload is changed; the rest is added or removed.
+
+    Beyond the counts it says which events: `add` returns (and `mark` looks up, for the profile it was last given)
+    each new event's EventMark, and the events removed are kept, the first `keep_removed` of them, with a count of
+    those dropped beyond. Fed one profile at a time, it holds one profile's marks: memory stays bounded.
+    """
 
     added: int = 0
     removed: int = 0
     changed: int = 0
     unchanged: int = 0
+    keep_removed: int = KEEP_REMOVED
+    removed_events: list[dict[str, Any]] = field(default_factory=list)
+    removed_dropped: int = 0
+    _marks: dict[int, EventMark] = field(default_factory=dict)
 
-    def add(self, old: Iterable[dict[str, Any]], new: Iterable[dict[str, Any]]) -> None:
-        def keyed(events: Iterable[dict[str, Any]]) -> Counter[tuple[str, str]]:
-            found: Counter[tuple[str, str]] = Counter()
-            for event in events:
-                group = (
-                    f"{_source_key(event['source'])}|{event['destination']}|{event['profile']}|"
-                    f"{event['action']}|{event['call']}"
-                )
-                found[(group, event_json(event["payload"]))] += 1
-            return found
+    def add(self, old: Iterable[dict[str, Any]], new: Iterable[dict[str, Any]]) -> list[EventMark]:
+        """Compare the old config's events with the new one's (one profile's, say); the marks of `new`, in order.
 
-        before, after = keyed(old), keyed(new)
-        same = before & after
-        self.unchanged += sum(same.values())
-        left_old: Counter[str] = Counter()
-        left_new: Counter[str] = Counter()
-        for (group, _payload), n in (before - same).items():
-            left_old[group] += n
-        for (group, _payload), n in (after - same).items():
-            left_new[group] += n
-        for group in left_old.keys() | left_new.keys():
-            paired = min(left_old[group], left_new[group])
-            self.changed += paired
-            self.removed += left_old[group] - paired
-            self.added += left_new[group] - paired
+        Within a group (profile, connection, action, call), an old event with the same payload makes a new one
+        unchanged; the old events left pair in order with the new ones left (changed); what is left after that is
+        removed or added."""
+        new = list(new)
+        pool: dict[str, dict[str, list[int]]] = {}  # group -> payload -> indexes of old events not matched yet
+        olds = list(old)
+        groups_old = []
+        for index, event in enumerate(olds):
+            group = _group(event)
+            groups_old.append(group)
+            pool.setdefault(group, {}).setdefault(event_json(event["payload"]), []).append(index)
+        matched = [False] * len(olds)
+        marks: list[EventMark | None] = [None] * len(new)
+        left_new: dict[str, list[int]] = {}
+        for index, event in enumerate(new):
+            group = _group(event)
+            same = pool.get(group, {}).get(event_json(event["payload"]))
+            if same:
+                matched[same.pop(0)] = True
+                marks[index] = UNCHANGED_MARK
+                self.unchanged += 1
+            else:
+                left_new.setdefault(group, []).append(index)
+        left_old: dict[str, list[int]] = {}
+        for index, group in enumerate(groups_old):
+            if not matched[index]:
+                left_old.setdefault(group, []).append(index)
+        for group, indexes in left_new.items():
+            pairs = left_old.pop(group, [])
+            for position, index in enumerate(indexes):
+                if position < len(pairs):
+                    before = olds[pairs[position]]
+                    marks[index] = EventMark(CHANGED, before, what_changed(before, new[index]))
+                    self.changed += 1
+                else:
+                    marks[index] = EventMark(ADDED)
+                    self.added += 1
+            for position in range(len(indexes), len(pairs)):
+                self._removed(olds[pairs[position]])
+        for indexes in left_old.values():
+            for index in indexes:
+                self._removed(olds[index])
+        done: list[EventMark] = marks  # type: ignore[assignment]
+        self._marks = {event["seq"]: mark for event, mark in zip(new, done, strict=True) if "seq" in event}
+        return done
+
+    def _removed(self, event: dict[str, Any]) -> None:
+        self.removed += 1
+        if len(self.removed_events) < self.keep_removed:
+            self.removed_events.append(event)
+        else:
+            self.removed_dropped += 1
+
+    def mark(self, event: dict[str, Any]) -> EventMark:
+        """What the edit did to an event of the profile last given to `add` (by its seq); unchanged if not known."""
+        return self._marks.get(event.get("seq", -1), UNCHANGED_MARK)
+
+    def item(self, event: dict[str, Any], line: str) -> Marked:
+        """The ring item of an event of the re-run (`line` is its JSON line): marked as `mark` says."""
+        mark = self.mark(event)
+        if mark.status == CHANGED:
+            return Marked(line, CHANGED, event_json(mark.before), mark.what)  # type: ignore[arg-type]
+        return Marked(line, mark.status)
+
+    def removed_items(self) -> Iterator[Marked]:
+        """The removed events kept, as ring items (rows marked `−`, not exported)."""
+        for event in self.removed_events:
+            yield Marked(event_json(event), REMOVED)
+
+    @property
+    def different(self) -> int:
+        return self.added + self.removed + self.changed
 
     @property
     def text(self) -> str:

@@ -11,8 +11,10 @@ Hence: the UI thread wakes for the log only every TICK (each wake is two hand-ov
 machine each hand-over waits for a core), does one store per row, repaints without a layout, checks a filter in
 budgeted slices; the worker gives way now and then (`live.Yielder`).
 
-Live re-run: an edit (app.revision) re-runs the scope ~300 ms later under the new config and the old one, and the
-header says what the edit changes. Replay: `R` plays the change lines on a simulated clock; an edit made meanwhile
+Live re-run: an edit (app.revision) re-runs the scope ~300 ms later under the new config and the old one; the header
+counts what the edit changes, the rows say which: `+` added, `~` changed (enter shows before and after), and the
+events it removes follow the run's rows, marked `−` (shown, never exported: the new config does not send them). `D`
+shows the differences only. Replay: `R` plays the change lines on a simulated clock; an edit made meanwhile
 becomes a config version saved at the simulated time and effective five simulated minutes later.
 """
 
@@ -47,13 +49,17 @@ from textual.widgets import Input, Static
 from textual.worker import get_current_worker
 
 from idsync_tui.simulator.live import (
+    ADDED,
     BAD_KIND,
+    CHANGED,
     ENTER_KIND,
     EXIT_KIND,
     NOTICE_KIND,
+    REMOVED,
     EventDiff,
     EventRing,
     LogItem,
+    Marked,
     Replay,
     Scope,
     Yielder,
@@ -76,7 +82,7 @@ DEBOUNCE = 0.3  # seconds after the last edit before the live re-run
 HEIGHTS = ("", "-tall")
 SPEEDS = (1, 10, 30, 60, 120, 300, 600, 3600)  # simulated seconds per real second
 DEFAULT_SPEED = 3
-KINDS = (ENTER_KIND, EXIT_KIND, NOTICE_KIND, BAD_KIND)
+KINDS = (ENTER_KIND, EXIT_KIND, NOTICE_KIND, BAD_KIND, ADDED, CHANGED, REMOVED)
 
 
 class Stopped(Exception):
@@ -271,6 +277,14 @@ class SyncLog:
         self._ensure_timer()
         self.changed()
 
+    def set_differences_only(self, on: bool) -> None:
+        """Show only the events the last edit added, changed or removed (a filter typed with `/` still applies)."""
+        self.ring.set_differences_only(on, scan=False)
+        if not self.ring.scan(DRAIN_BUDGET):
+            self._scan_soon()
+        self._ensure_timer()
+        self.changed()
+
     def export(self, path: Path) -> int:
         """Writes the shown events as `simulate --format jsonl` lines; returns how many."""
         self.ring.scan()  # a filter still checking rows finishes first: the file has every match
@@ -419,10 +433,14 @@ class SyncLog:
             raise ValueError(f"the sample profiles file {profiles} does not exist")
         return profiles
 
-    def _stream(self, stopped, run_id: int, outputs, hold: bool = True) -> None:  # type: ignore[no-untyped-def]
+    def _stream(  # type: ignore[no-untyped-def]
+        self, stopped, run_id: int, outputs, hold: bool = True, diff: EventDiff | None = None
+    ) -> None:
         """Outputs to log items, in batches; `hold` waits while the log is paused (the replay's clock pauses instead).
 
         An event becomes its JSON line only: the row the pane shows is built from it when drawn (`EventRing.row`).
+        With `diff` (a re-run after an edit, fed profile by profile as the outputs come) it is marked with what the
+        edit did to it; ready Marked items (removed events) pass as they are, and are not counted as events.
         """
         batch: list[LogItem] = []
         events = 0
@@ -431,8 +449,10 @@ class SyncLog:
         for output in outputs:
             give_way()
             if type(output) is dict:
-                batch.append(encode(output))
+                batch.append(encode(output) if diff is None else diff.item(output, encode(output)))
                 events += 1
+            elif type(output) is Marked:
+                batch.append(output)
             else:
                 batch.append(log_item(output))
             if len(batch) >= BATCH:
@@ -451,8 +471,10 @@ class SyncLog:
             profiles = self._profiles(space)
             start = scan_times(profiles).first_sync()
             diff = EventDiff() if before is not None else None
-            self._stream(stopped, run_id, run_scope(space, scope, profiles, start, before=before, diff=diff, stop=stop))
+            outputs = run_scope(space, scope, profiles, start, before=before, diff=diff, stop=stop)
+            self._stream(stopped, run_id, outputs, diff=diff)
             if diff is not None:
+                self._stream(stopped, run_id, _removed_rows(diff, start))  # after the run's rows
                 self._put(stopped, run_id, "diff", diff)
             self._put(stopped, run_id, "done", "done")
             self._wake_ui()
@@ -498,6 +520,19 @@ class SyncLog:
             self.queue.put_now((run_id, "error", f"{type(error).__name__}: {error}"))
 
 
+def _removed_rows(diff: EventDiff, start) -> Any:  # type: ignore[no-untyped-def]
+    """The events the edit removed, as rows after the run's, and a notice for those kept out of the log."""
+    from idsync_tui.simulator.engine import Notice
+
+    yield from diff.removed_items()
+    if diff.removed_dropped:
+        yield Notice(
+            format_time(start),
+            "",
+            f"{diff.removed_dropped} more removed event(s) not shown (the log keeps the first {diff.keep_removed})",
+        )
+
+
 def _version_saved(version: int, saved_at, effective_at) -> Any:  # type: ignore[no-untyped-def]
     from idsync_tui.simulator.engine import Notice
 
@@ -522,6 +557,9 @@ class EventList(Widget, can_focus=True):
         "event-list--exit",
         "event-list--notice",
         "event-list--bad",
+        "event-list--added",
+        "event-list--changed",
+        "event-list--removed",
         "event-list--cursor",
     }
     DEFAULT_CSS = """
@@ -530,6 +568,9 @@ class EventList(Widget, can_focus=True):
     EventList > .event-list--exit { color: $text-error; }
     EventList > .event-list--notice { color: $text-muted; }
     EventList > .event-list--bad { color: $text-warning; }
+    EventList > .event-list--added { color: $text-success; text-style: bold; }
+    EventList > .event-list--changed { color: $text-warning; text-style: bold; }
+    EventList > .event-list--removed { color: $text-error; text-style: dim; }
     EventList > .event-list--cursor { background: $block-cursor-blurred-background; }
     EventList:focus > .event-list--cursor { background: $block-cursor-background; color: $block-cursor-foreground; }
     """
@@ -656,15 +697,30 @@ class EventList(Widget, can_focus=True):
         ring = self.log_state.ring
         if not ring.shown:
             return
-        text, record, _kind = ring.row(min(self.cursor, ring.shown - 1))
+        position = min(self.cursor, ring.shown - 1)
+        text, record, _kind = ring.row(position)
+        item = ring.item(position)
+        if type(item) is Marked and item.status == REMOVED:
+            title = f"Removed by the edit: event #{json.loads(item.line)['seq']} of the old config"
+            self.app.push_screen(TextDialog(title, event_details(item.line, removed=True)))
+            return
         if record is None:
             self.app.push_screen(TextDialog("Note", text.strip()))
             return
-        self.app.push_screen(TextDialog(f"Event #{json.loads(record)['seq']}", event_details(record)))
+        title = f"Event #{json.loads(record)['seq']}"
+        if type(item) is Marked and item.status == CHANGED:
+            self.app.push_screen(
+                TextDialog(f"{title}, changed by the edit", event_details(record, item.before, item.what))
+            )
+            return
+        if type(item) is Marked and item.status == ADDED:
+            title += ", added by the edit"
+        self.app.push_screen(TextDialog(title, event_details(record)))
 
 
-def event_details(record: str) -> Text:
-    """The full event: who, what, under which config, the payload as sent, and the notes on how it was built."""
+def event_details(record: str, before: str | None = None, what: str = "", removed: bool = False) -> Text:
+    """The full event: who, what, under which config, the payload as sent, and the notes on how it was built; for
+    an event an edit changed, what changed and the payload before (the old config's) and after."""
     event = json.loads(record)
     source = event["source"]
     owner = f"journey {source['key']}, step {source['step']}" if "step" in source else f"audience {source['key']}"
@@ -673,7 +729,16 @@ def event_details(record: str) -> Text:
     body.append(
         f"profile {event['profile']} · {event['action']} · {event['call']} · config version {event['config_version']}\n"
     )
-    body.append("\nPayload\n", style="bold")
+    if removed:
+        body.append("\nThe old config sent this event; the new one does not (it is not exported).\n", style="bold")
+    if before is not None:
+        body.append("\nChanged: ", style="bold")
+        body.append(f"{what}\n")
+        body.append("\nPayload before (old config)\n", style="bold")
+        body.append(json.dumps(json.loads(before)["payload"], indent=2, ensure_ascii=False) + "\n")
+        body.append("\nPayload after (this config)\n", style="bold")
+    else:
+        body.append("\nPayload\n", style="bold")
     body.append(json.dumps(event["payload"], indent=2, ensure_ascii=False) + "\n")
     body.append("\nNotes\n", style="bold")
     for note in event["notes"]:
@@ -695,6 +760,7 @@ class LogPane(Vertical):
         Binding("slash", "filter", "Filter", id="log.filter", key_display="/"),
         Binding("P", "pause", "Pause", id="log.pause"),
         Binding("f", "follow", "Follow", id="log.follow"),
+        Binding("D", "differences", "Diff only", id="log.differences"),
         Binding("E", "export", "Export", id="log.export"),
         Binding("R", "replay", "Replay", id="log.replay"),
         Binding("C", "clear", "Clear", show=False, id="log.clear"),
@@ -776,7 +842,9 @@ class LogPane(Vertical):
         ring = log.ring
         text = Text(no_wrap=True, overflow="ellipsis")
         text.append(log.scope.label if log.scope else "sync log", style="bold")
-        shown = f" · {ring.shown}/{len(ring)} rows" if ring.filter else f" · {log.events} events"
+        shown = (
+            f" · {ring.shown}/{len(ring)} rows" if ring.filter or ring.differences_only else f" · {log.events} events"
+        )
         text.append(shown)
         if log.replaying or log.state == "replay done":
             text.append(f" · ▶ {log.clock[11:19] or '--:--:--'} ×{log.speed}", style="bold")
@@ -790,6 +858,8 @@ class LogPane(Vertical):
             text.append(" · filtering…", style="yellow")
         if log.diff is not None:
             text.append(f" · {log.diff.text}", style="bold")
+        if ring.differences_only:
+            text.append(" · differences only (D: all)", style="bold yellow")
         if not log.follow:
             text.append(" · not following (f)", style="dim")
         return text
@@ -842,6 +912,14 @@ class LogPane(Vertical):
         log.changed()
         self.sync()
 
+    def action_differences(self) -> None:
+        log = self.log_state
+        on = not log.ring.differences_only
+        log.set_differences_only(on)
+        if on and log.diff is None:
+            self.app.say("Differences only: none until an edit re-runs the log (D shows all rows)")  # type: ignore[attr-defined]
+        self.sync()
+
     def action_clear(self) -> None:
         self.log_state.clear()
         self.sync()
@@ -887,7 +965,9 @@ class LogPane(Vertical):
         dialog = FormDialog(
             "Export the events shown (JSON Lines, as simulate prints them)",
             [("path", "File:", f"{stem}.sync-log.jsonl")],
-            hint=f"{log.ring.shown} rows shown" + (f" (filter: {log.ring.filter})" if log.ring.filter else ""),
+            hint=f"{log.ring.shown} rows shown"
+            + (f" (filter: {log.ring.filter})" if log.ring.filter else "")
+            + (" (differences only; removed events are not exported)" if log.ring.differences_only else ""),
         )
 
         def write(values: dict[str, str] | None) -> None:
