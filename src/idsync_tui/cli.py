@@ -180,7 +180,7 @@ def run_app(args: argparse.Namespace, err: TextIO) -> int:
             print(problem.as_text(), file=err)
         print(f"Fix the file, then run: idsync-tui {path}   (or check it with: idsync-tui validate {path})", file=err)
         return 2
-    if not sys.stdout.isatty() and not os.environ.get("IDSYNC_TUI_ALLOW_NO_TTY"):
+    if not sys.stdout.isatty():
         print("idsync-tui: the app needs a terminal; for scripts use `idsync-tui validate` / `simulate`", file=err)
         return 2
     from idsync_tui.app import run

@@ -219,3 +219,9 @@ def test_a_missing_file_exits_2_with_a_message(tmp_path: Path) -> None:
     err = io.StringIO()
     assert main([str(tmp_path / "nope.toml")], io.StringIO(), err) == 2
     assert "no such file" in err.getvalue()
+
+
+def test_without_a_terminal_the_app_says_to_use_validate_or_simulate(space_file: Path) -> None:
+    err = io.StringIO()
+    assert main([str(space_file)], io.StringIO(), err) == 2  # pytest's stdout is not a terminal
+    assert "the app needs a terminal" in err.getvalue() and "validate" in err.getvalue()
