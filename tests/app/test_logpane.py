@@ -7,6 +7,7 @@ import argparse
 import io
 import json
 import shutil
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -16,6 +17,7 @@ from idsync_tui.simulator import live
 from idsync_tui.simulator.command import run_simulate
 from idsync_tui.simulator.live import event_row
 from idsync_tui.ui import logpane
+from idsync_tui.ui.dialogs import TextDialog
 from idsync_tui.ui.logpane import EventList, LogPane, SyncLog
 
 SAMPLES = Path(__file__).resolve().parents[2] / "sample_spaces"
@@ -241,3 +243,80 @@ async def test_a_filter_is_checked_over_several_ticks_and_then_shows_the_matchin
         assert ticks > 2
         assert [log.ring.row(i)[0] for i in range(log.ring.shown)] == expected
         assert "filtering…" not in pane.header().plain and f"{len(expected)}/{len(texts)} rows" in pane.header().plain
+
+
+def event_key(event: dict) -> tuple:  # type: ignore[type-arg]
+    """What makes two events the same send, whatever their seq: profile, connection, action, call and payload."""
+    return event["profile"], event["destination"], event["action"], event["call"], json.dumps(event["payload"])
+
+
+async def test_an_edit_marks_the_rows_it_adds_changes_and_removes_and_D_shows_only_those(acme: Path) -> None:
+    app = make_app(acme)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("tab", "enter", "l")  # high_value → fb in the ID Sync editor, the log open under it
+        log = SyncLog.of(app)
+        await settle(pilot, log)
+        before = events_shown(log)
+        # One re-run for both edits (the second comes within the debounce): the email row (the cursor's) to `all`
+        # adds an event per extra email; Send Mobile IDs off drops the IDFAs, so events change or merge (removed).
+        await pilot.press("escape", "A", "m")
+        connection = app.session.space.audiences[0].connections[0]
+        assert connection.identifiers[0].strategy == "all" and not connection.send_mobile_ids
+        await settle(pilot, log, lambda log: log.state == "done" and log.diff is not None)
+        diff = log.diff
+        assert diff is not None and diff.added and diff.changed and diff.removed
+        after = events_shown(log)  # what the new config sends: removed rows are shown, never exported
+        assert len(after) == len(before) + diff.added - diff.removed
+        only_after = Counter(map(event_key, after)) - Counter(map(event_key, before))
+        only_before = Counter(map(event_key, before)) - Counter(map(event_key, after))
+        ring = log.ring
+        items = [ring.item(i) for i in range(ring.shown)]
+        statuses = Counter(item.status for item in items if isinstance(item, live.Marked))
+        assert statuses == Counter(
+            {"added": diff.added, "changed": diff.changed, "removed": diff.removed, "unchanged": diff.unchanged}
+        )
+        # the removed rows come after the run's rows
+        first_removed = next(i for i, item in enumerate(items) if getattr(item, "status", "") == "removed")
+        assert all(getattr(item, "status", "removed") == "removed" for item in items[first_removed:] if item)
+
+        await pilot.press("l", "D")  # to the log; differences only
+        pane = app.screen.query_one(LogPane)
+        assert "differences only" in pane.header().plain
+        await settle(pilot, log, lambda log: not log.ring.scanning)
+        shown = [ring.item(i) for i in range(ring.shown)]
+        assert len(shown) == diff.added + diff.changed + diff.removed
+        sent = [json.loads(item.line) for item in shown if item.status in ("added", "changed")]  # type: ignore[union-attr]
+        gone = [json.loads(item.line) for item in shown if item.status == "removed"]  # type: ignore[union-attr]
+        gone += [json.loads(item.before) for item in shown if item.status == "changed"]  # type: ignore[union-attr]
+        assert Counter(map(event_key, sent)) == only_after  # exactly what the edit makes new
+        assert Counter(map(event_key, gone)) == only_before  # exactly what it no longer sends
+        # on screen, every row carries its mark
+        rows = pane.query_one(EventList)
+        await pilot.press("home")
+        width, height = rows.size
+        drawn = [rows.render_line(y).text for y in range(min(height, ring.shown))]
+        assert drawn and all(line[:2] in ("+ ", "~ ", "− ") for line in drawn)
+        marks = {"added": "+ ", "changed": "~ ", "removed": "− "}
+        assert [line[:2] for line in drawn] == [marks[item.status] for item in shown[: len(drawn)]]  # type: ignore[union-attr]
+
+        # enter on a changed row: the payloads before and after
+        changed_at = next(i for i, item in enumerate(shown) if item.status == "changed")  # type: ignore[union-attr]
+        await pilot.press(*["down"] * changed_at, "enter")
+        dialog = app.screen
+        assert isinstance(dialog, TextDialog) and "changed by the edit" in dialog.title_text
+        body = dialog.body.plain  # type: ignore[union-attr]
+        assert "Payload before (old config)" in body and "Payload after (this config)" in body
+        assert shown[changed_at].what in body  # type: ignore[union-attr]
+        await pilot.press("escape")
+
+        # export with differences only: the added and changed events, as the run's lines; removed ones stay out
+        await pilot.press("E", "enter")
+        exported = Path("acme.sync-log.jsonl").read_text().splitlines()
+        assert exported == [item.line for item in shown if item.status != "removed"]  # type: ignore[union-attr]
+        assert [json.loads(line) for line in exported] == sent
+
+        await pilot.press("question_mark")  # the keys help lists the toggle
+        assert "Diff only" in app.screen.body.plain  # type: ignore[attr-defined]
+        await pilot.press("escape", "D")  # all rows again
+        await settle(pilot, log, lambda log: not log.ring.scanning)
+        assert ring.shown == len(items) and "differences only" not in pane.header().plain

@@ -579,9 +579,9 @@ class EventDiff:
     changed: int = 0
     unchanged: int = 0
     keep_removed: int = KEEP_REMOVED
-    removed_events: list[dict[str, Any]] = field(default_factory=list)
+    removed_events: list[dict[str, Any]] = field(default_factory=list, repr=False)
     removed_dropped: int = 0
-    _marks: dict[int, EventMark] = field(default_factory=dict)
+    _marks: dict[int, EventMark] = field(default_factory=dict, repr=False)
 
     def add(self, old: Iterable[dict[str, Any]], new: Iterable[dict[str, Any]]) -> list[EventMark]:
         """Compare the old config's events with the new one's (one profile's, say); the marks of `new`, in order.
