@@ -858,6 +858,8 @@ class LogPane(Vertical):
             text.append(" · filtering…", style="yellow")
         if log.diff is not None:
             text.append(f" · {log.diff.text}", style="bold")
+            if log.diff.removed_dropped:
+                text.append(f" ({log.diff.removed_dropped} removed not listed)", style="dim")
         if ring.differences_only:
             text.append(" · differences only (D: all)", style="bold yellow")
         if not log.follow:
