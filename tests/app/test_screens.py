@@ -225,3 +225,14 @@ def test_without_a_terminal_the_app_says_to_use_validate_or_simulate(space_file:
     err = io.StringIO()
     assert main([str(space_file)], io.StringIO(), err) == 2  # pytest's stdout is not a terminal
     assert "the app needs a terminal" in err.getvalue() and "validate" in err.getvalue()
+
+
+def test_the_header_shows_the_home_folder_as_a_tilde() -> None:
+    from idsync_tui.ui.app import short_path
+
+    home = Path.home()
+    assert short_path(home / ".local" / "share" / "idsync-tui" / "demo" / "acme.toml") == (
+        "~/.local/share/idsync-tui/demo/acme.toml"
+    )
+    assert short_path(Path("space.toml")) == "space.toml"
+    assert short_path(Path(str(home) + "-other") / "x.toml") == str(home) + "-other/x.toml"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from pathlib import Path
 
 from textual.app import App, SystemCommand
 from textual.binding import Binding
@@ -35,6 +36,15 @@ def _profiles_screen() -> Screen:
     from idsync_tui.ui.profiles import ProfilesScreen
 
     return ProfilesScreen()
+
+
+def short_path(path: Path | None) -> str:
+    """The path as a person reads it in an 80-column header: the home folder as `~`."""
+    if path is None:
+        return "(no file)"
+    home = str(Path.home())
+    text = str(path)
+    return "~" + text[len(home) :] if text == home or text.startswith(home + "/") else text
 
 
 class IdSyncApp(App):
@@ -90,7 +100,9 @@ class IdSyncApp(App):
     def update_titles(self) -> None:
         space = self.session.space
         self.title = f"{space.name or space.key}"
-        where = f"demo copy: {self.session.path}" if self.session.demo else str(self.session.path)
+        where = short_path(self.session.path)
+        if self.session.demo:
+            where = f"demo copy: {where}"
         self.sub_title = where + ("  ● unsaved" if self.session.dirty else "")
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
