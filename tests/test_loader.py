@@ -337,3 +337,14 @@ def test_a_huge_file_is_refused_before_it_is_read(tmp_path: Path) -> None:
         load_space(huge)
     message = str(raised.value)
     assert str(huge) in message and "larger than the 64 MiB" in message and "is this the right file?" in message
+
+
+def test_a_value_that_differs_only_in_case_gets_the_right_suggestion() -> None:
+    text = (
+        'version = 1\n[space]\nkey = "s"\nname = "S"\n\n[[audiences]]\nkey = "a"\nname = "A"\n\n'
+        '[[audiences.connections]]\ndestination = "x"\n\n[[audiences.connections.identifiers]]\n'
+        'segment = "email"\ndestination = "email"\nstrategy = "ALL"\n'
+    )
+    (problem,) = [p for p in parse_text(text).problems if p.code == "IDS002"]
+    assert problem.line == 16
+    assert problem.message.endswith('Did you mean "all"?')

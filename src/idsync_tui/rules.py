@@ -74,15 +74,6 @@ def _known_destination(space: Space, connection: Connection) -> Destination | No
     return destination
 
 
-def _suggest_key(word: str, choices: tuple[str, ...]) -> str:
-    """`did you mean`, first trying a case-insensitive exact match (EMAIL for email), which difflib misses."""
-    folded = word.strip().casefold()
-    for choice in choices:
-        if choice.casefold() == folded:
-            return f' Did you mean "{choice}"?'
-    return did_you_mean(word, choices)
-
-
 # -- connection rules ---------------------------------------------------------------------------------------
 
 
@@ -164,7 +155,7 @@ def key_not_offered(space: Space, ref: ConnectionRef) -> Iterator[Problem]:
             space,
             "IDS105",
             f'{label} does not offer "{row.destination}"; pick one of {", ".join(offered)} (exact case).'
-            f"{_suggest_key(row.destination, offered)}",
+            f"{did_you_mean(row.destination, offered)}",
             row.where,
             row.line,
         )

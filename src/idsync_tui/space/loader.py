@@ -151,7 +151,12 @@ def _matches(kind: str, value: Any) -> bool:
 
 def did_you_mean(word: str, choices: tuple[str, ...] | list[str] | Any) -> str:
     """` Did you mean "x"?` for the nearest choice, or an empty string when nothing is close."""
-    close = difflib.get_close_matches(str(word), [str(c) for c in choices], n=1, cutoff=0.6)
+    names = [str(c) for c in choices]
+    folded = str(word).strip().casefold()
+    for name in names:  # a difference of case only (EMAIL for email), which difflib scores as no match at all
+        if name.casefold() == folded:
+            return f' Did you mean "{name}"?'
+    close = difflib.get_close_matches(str(word), names, n=1, cutoff=0.6)
     return f' Did you mean "{close[0]}"?' if close else ""
 
 
