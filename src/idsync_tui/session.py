@@ -267,11 +267,3 @@ def suggested_destination_key(destination: Destination | None, segment: str) -> 
             guess = catalog.DROPDOWN_SUGGESTIONS.get(destination.type, {}).get(segment)
             return guess if guess in offered else offered[0]
     return segment.replace(".", "_")
-
-
-def audience_of(space: Space, path: DataPath) -> Audience | None:
-    return next((a for a in space.audiences if a.path == path), None)
-
-
-def journey_of(space: Space, path: DataPath) -> Journey | None:
-    return next((j for j in space.journeys if j.path == path), None)
