@@ -1,4 +1,7 @@
-"""The app: modes for the three screens, keys that work everywhere, saving, undo, problems, help, themes."""
+"""The app: modes for the three screens, keys that work everywhere, saving, undo, problems, help, themes.
+
+The editor, the dialogs and the sync log are imported when first used: the first frame does not wait for them.
+"""
 
 from __future__ import annotations
 
@@ -15,10 +18,7 @@ from idsync_tui.session import Outcome, Session
 from idsync_tui.space.document import SaveConflict, SaveVerifyError
 from idsync_tui.space.model import DataPath
 from idsync_tui.space.problems import Problem
-from idsync_tui.ui.dialogs import ConfirmDialog, ProblemsDialog, TextDialog, diff_text, keys_text
-from idsync_tui.ui.editor import ConnectionEditor, RowsTable
-from idsync_tui.ui.logpane import SyncLog
-from idsync_tui.ui.screens import AudiencesScreen, DestinationsScreen, JourneysScreen
+from idsync_tui.ui.screens import AudiencesScreen, DestinationsScreen, JourneysScreen, SpaceScreen
 
 # Cursor and scroll keys every list has: summed up in one line of the keys help instead of listed.
 NAVIGATION_ACTIONS = ("cursor_", "scroll_", "select_cursor", "page_", "focus_next", "focus_previous", "copy_text")
@@ -132,11 +132,18 @@ class IdSyncApp(App):
         self.revision += 1
 
     def open_editor(self, conn_path: DataPath) -> None:
+        from idsync_tui.ui.editor import ConnectionEditor
+
         self.push_screen(ConnectionEditor(conn_path))
 
     # -- actions -----------------------------------------------------------------------------------------------
-    def action_log(self) -> None:
-        SyncLog.of(self).toggle()
+    async def action_log(self) -> None:
+        from idsync_tui.ui.logpane import SyncLog
+
+        log = SyncLog.of(self)
+        if isinstance(self.screen, SpaceScreen):
+            await self.screen.log_pane()
+        log.toggle()
 
     async def action_show(self, mode: str) -> None:
         await self.switch_mode(mode)
@@ -148,18 +155,25 @@ class IdSyncApp(App):
         self.edited(self.session.redo())
 
     def action_problems(self) -> None:
+        from idsync_tui.ui.dialogs import ProblemsDialog
+
         errors, warnings = self.session.counts
         self.push_screen(
             ProblemsDialog(self.session.problems, f"Problems: {errors} errors, {warnings} warnings"), self.jump
         )
 
     def action_diff(self) -> None:
+        from idsync_tui.ui.dialogs import TextDialog, diff_text
+
         diff = self.session.document.diff()
         body = diff_text(diff) if diff else "No changes: the file on disk is what you see."
         self.push_screen(TextDialog("What saving would write (diff against the file on disk)", body))
 
     def action_help(self) -> None:
         """The keys that work here: the focused panel's first, then the screen's, then the app's, by binding id."""
+        from idsync_tui.ui.dialogs import TextDialog, keys_text
+        from idsync_tui.ui.editor import ConnectionEditor
+
         screen = self.screen
         grouped: dict[str, tuple[int, list[str], str]] = {}
         for key, active in screen.active_bindings.items():
@@ -182,6 +196,8 @@ class IdSyncApp(App):
         self.push_screen(TextDialog(f"Keys: {name}", body))
 
     def action_save(self, then_quit: bool = False) -> None:
+        from idsync_tui.ui.dialogs import ProblemsDialog
+
         errors = self.session.errors()
         if errors:
             self.say(f"Not saved: {len(errors)} errors must be fixed first", error=True)
@@ -197,6 +213,8 @@ class IdSyncApp(App):
         self.write(force=False, then_quit=then_quit)
 
     def write(self, force: bool, then_quit: bool = False) -> None:
+        from idsync_tui.ui.dialogs import ConfirmDialog
+
         try:
             self.session.document.save(force=force)
         except SaveConflict:
@@ -239,6 +257,8 @@ class IdSyncApp(App):
             self.say("Not saved: the file on disk was left as it is")
 
     async def action_quit(self) -> None:
+        from idsync_tui.ui.dialogs import ConfirmDialog
+
         if not self.session.dirty:
             self.exit(0)
             return
@@ -264,6 +284,8 @@ class IdSyncApp(App):
 
     # -- jumping to a problem ----------------------------------------------------------------------------------
     async def jump(self, problem: Problem | None) -> None:
+        from idsync_tui.ui.editor import ConnectionEditor, RowsTable
+
         if problem is None:
             return
         mode, target, ref, row_index = self.session.find(problem.where)

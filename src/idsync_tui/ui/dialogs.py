@@ -1,4 +1,5 @@
-"""Modal dialogs: confirm, text prompts, problem lists, the on-disk conflict, the diff and the keys help."""
+"""Modal dialogs: confirm, text prompts, adding a destination, problem lists, the on-disk conflict, the diff and the
+keys help."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, OptionList, Select, Static
 from textual.widgets.option_list import Option
 
+from idsync_tui import catalog
 from idsync_tui.space.problems import Problem
 
 CANCEL = Binding("escape", "cancel", "Cancel", id="dialog.cancel")
@@ -145,6 +147,34 @@ class FormDialog(Dialog):
     @on(Button.Pressed, "#cancel")
     def cancel_pressed(self) -> None:
         self.dismiss(None)
+
+
+class DestinationDialog(FormDialog):
+    """Add a destination: the type from the catalogue; Google Ads also asks for its matcher (external_id_type)."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "Add a destination to the space",
+            [
+                ("key", "Key:", ""),
+                ("name", "Name:", ""),
+                ("type", "Type:", [(catalog.DESTINATION_TYPE_LABELS[t], t) for t in catalog.DESTINATION_TYPES]),
+                (
+                    "external_id_type",
+                    "Google's matcher, external_id_type:",
+                    [("email", "email"), ("mobile_id (mobile advertising id)", "mobile_id")],
+                ),
+            ],
+        )
+
+    def on_mount(self) -> None:
+        self.show_matcher()
+
+    @on(Select.Changed, "#field-type")
+    def show_matcher(self) -> None:
+        google = self.query_one("#field-type", Select).value == catalog.GOOGLE
+        for widget_id in ("#label-external_id_type", "#field-external_id_type"):
+            self.query_one(widget_id).display = google
 
 
 def problem_prompt(problem: Problem) -> Text:

@@ -1,6 +1,12 @@
-"""The Audiences, Journeys and Destinations screens, and the frame they share (header, nav, status, footer)."""
+"""The Audiences, Journeys and Destinations screens, and the frame they share (header, nav, status, footer).
+
+Dialogs and the sync log are imported where they are first used, not here: the first frame does not wait for
+modules it does not draw (benchmarks/bench_startup.py).
+"""
 
 from __future__ import annotations
+
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual import on
@@ -9,14 +15,16 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.coordinate import Coordinate
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Select, Static
+from textual.widgets import DataTable, Footer, Header, Static
 
 from idsync_tui import catalog
 from idsync_tui.session import Session
 from idsync_tui.space.model import Audience, Condition, Connection, DataPath, Destination, Journey, Step
 from idsync_tui.space.problems import count
-from idsync_tui.ui.dialogs import ConfirmDialog, FormDialog
-from idsync_tui.ui.logpane import LogPane
+
+if TYPE_CHECKING:
+    from idsync_tui.ui.dialogs import FormDialog
+    from idsync_tui.ui.logpane import LogPane
 
 NAV = (
     ("1", "audiences", "Audiences"),
@@ -71,7 +79,10 @@ class SpaceScreen(Screen):
         yield Header(show_clock=False, icon="≡")
         yield NavBar()
         yield from self.compose_body()
-        yield LogPane()  # the sync log (l), hidden until asked for
+        if getattr(self.app, "sync_log", None) is not None:  # the sync log (l) has been opened: every screen has it
+            from idsync_tui.ui.logpane import LogPane
+
+            yield LogPane()
         yield StatusLine()
         yield Footer()
 
@@ -81,6 +92,21 @@ class SpaceScreen(Screen):
     def on_mount(self) -> None:
         self.watch(self.app, "revision", self._redraw, init=True)
         self.watch(self.app, "status", self._show_status, init=True)
+
+    async def on_screen_resume(self) -> None:
+        if getattr(self.app, "sync_log", None) is not None:
+            await self.log_pane()
+
+    async def log_pane(self) -> LogPane:
+        """This screen's sync log pane, mounted the first time the log is opened (start-up does not pay for it)."""
+        from idsync_tui.ui.logpane import LogPane
+
+        panes = self.query(LogPane)
+        if panes:
+            return panes.first()
+        pane = LogPane()
+        await self.mount(pane, before=self.query_one(StatusLine))
+        return pane
 
     def _redraw(self, _revision: int) -> None:
         self.query_one(NavBar).render_for(self.session)
@@ -209,6 +235,8 @@ class EntityTable(DataTable):
 def key_dialog(
     title: str, key: str = "", name: str = "", extra: list[tuple[str, str, object]] | None = None
 ) -> FormDialog:
+    from idsync_tui.ui.dialogs import FormDialog
+
     return FormDialog(title, [("key", "Key:", key), ("name", "Name:", name), *(extra or [])])
 
 
@@ -242,7 +270,10 @@ class OwnerScreen(SpaceScreen):
 
     def selection(self) -> tuple[str, object] | None:
         """The highlighted connection when the connections list has (or last had, before the log) the focus."""
-        focused = self.query_one(LogPane).focus_outside()
+        from idsync_tui.ui.logpane import LogPane
+
+        panes = self.query(LogPane)
+        focused = panes.first().focus_outside() if panes else self.focused
         connection = self.selected_connection()
         if connection is not None and focused is self.query_one(ConnectionsTable):
             return ("connection", connection.path)
@@ -255,6 +286,8 @@ class OwnerScreen(SpaceScreen):
             self.app.open_editor(connection.path)  # type: ignore[attr-defined]
 
     def action_connect(self) -> None:
+        from idsync_tui.ui.dialogs import FormDialog
+
         owner = self.owner_connections()
         if owner is None:
             self.app.say("Nothing selected to connect: pick an audience or a send step first", error=True)  # type: ignore[attr-defined]
@@ -281,6 +314,8 @@ class OwnerScreen(SpaceScreen):
         self.app.push_screen(dialog, connect)
 
     def action_disconnect(self) -> None:
+        from idsync_tui.ui.dialogs import ConfirmDialog
+
         connection = self.selected_connection()
         if connection is None:
             return
@@ -387,6 +422,8 @@ class AudiencesScreen(OwnerScreen):
         self.app.push_screen(key_dialog(f"Rename audience {audience.key}", audience.key, audience.name), rename)
 
     def action_delete(self) -> None:
+        from idsync_tui.ui.dialogs import ConfirmDialog
+
         audience = self.audience
         if audience is None:
             return
@@ -519,6 +556,8 @@ class JourneysScreen(OwnerScreen):
         return self.focused is self.query_one("#steps")
 
     def action_add(self) -> None:
+        from idsync_tui.ui.dialogs import FormDialog
+
         if self._steps_focused():
             journey = self.journey
             if journey is None:
@@ -546,6 +585,8 @@ class JourneysScreen(OwnerScreen):
         self.app.push_screen(key_dialog("New journey"), add)
 
     def action_rename(self) -> None:
+        from idsync_tui.ui.dialogs import FormDialog
+
         journey = self.journey
         if journey is None:
             return
@@ -577,6 +618,8 @@ class JourneysScreen(OwnerScreen):
         self.app.push_screen(key_dialog(f"Rename journey {journey.key}", journey.key, journey.name), rename)
 
     def action_delete(self) -> None:
+        from idsync_tui.ui.dialogs import ConfirmDialog
+
         journey = self.journey
         if journey is None:
             return
@@ -597,34 +640,6 @@ class JourneysScreen(OwnerScreen):
             ),
             delete,
         )
-
-
-class DestinationDialog(FormDialog):
-    """Add a destination: the type from the catalogue; Google Ads also asks for its matcher (external_id_type)."""
-
-    def __init__(self) -> None:
-        super().__init__(
-            "Add a destination to the space",
-            [
-                ("key", "Key:", ""),
-                ("name", "Name:", ""),
-                ("type", "Type:", [(catalog.DESTINATION_TYPE_LABELS[t], t) for t in catalog.DESTINATION_TYPES]),
-                (
-                    "external_id_type",
-                    "Google's matcher, external_id_type:",
-                    [("email", "email"), ("mobile_id (mobile advertising id)", "mobile_id")],
-                ),
-            ],
-        )
-
-    def on_mount(self) -> None:
-        self.show_matcher()
-
-    @on(Select.Changed, "#field-type")
-    def show_matcher(self) -> None:
-        google = self.query_one("#field-type", Select).value == catalog.GOOGLE
-        for widget_id in ("#label-external_id_type", "#field-external_id_type"):
-            self.query_one(widget_id).display = google
 
 
 # ----------------------------------------------------------------------------------------------------------
@@ -684,6 +699,8 @@ class DestinationsScreen(SpaceScreen):
                 self.query_one("#destinations", DataTable).move_cursor(row=index)
 
     def action_add(self) -> None:
+        from idsync_tui.ui.dialogs import DestinationDialog
+
         dialog = DestinationDialog()
 
         def add(values: dict[str, str] | None) -> None:
@@ -720,6 +737,8 @@ class DestinationsScreen(SpaceScreen):
         )
 
     def action_delete(self) -> None:
+        from idsync_tui.ui.dialogs import ConfirmDialog
+
         destination = self.destination
         if destination is None:
             return
