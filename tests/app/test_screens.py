@@ -10,6 +10,7 @@ from textual.widgets import DataTable, Select
 
 from idsync_tui.cli import main
 from idsync_tui.ui.dialogs import ConfirmDialog, FormDialog, TextDialog
+from idsync_tui.ui.keysbar import KeysBar
 from idsync_tui.ui.screens import AudiencesScreen, DestinationsScreen, JourneysScreen, NavBar
 
 LISTS = 1
@@ -163,6 +164,37 @@ async def test_question_mark_lists_the_keys_of_the_current_screen_with_their_ids
         await pilot.press("escape", "f1")
         await pilot.pause()
         assert isinstance(app.screen, TextDialog)
+
+
+async def test_the_keys_line_follows_the_focus_and_always_keeps_keys_help_and_quit(space_file: Path) -> None:
+    app = make_app(space_file)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        bar = app.screen.query_one(KeysBar)
+        line = bar.render().plain
+        assert line.split() == ["a", "Add", "r", "Rename", "d", "Delete", "w", "Save", "u", "Undo"] + [
+            "q",
+            "Quit",
+            "?",
+            "Keys",
+            "^p",
+            "palette",
+        ]
+        await pilot.press("tab")  # the connections list: its keys replace the list's
+        await pilot.pause()
+        line = bar.render().plain
+        assert "c Connect" in line and "x Disconnect" in line and "Rename" not in line
+        await pilot.press("enter")  # the ID Sync editor has more keys than 80 columns hold
+        await pilot.pause()
+        bar = app.screen.query_one(KeysBar)
+        line = bar.render().plain
+        assert len(line) <= 80
+        assert " q Quit  ? Keys " in line and line.rstrip().endswith("^p palette")
+        assert "a Add row" in line and "] Move down" not in line
+    wide = make_app(space_file)
+    async with wide.run_test(size=(140, 24)) as pilot:
+        await open_connection(pilot, LISTS, 0)
+        assert "] Move down" in wide.screen.query_one(KeysBar).render().plain
 
 
 async def test_every_binding_has_an_id() -> None:

@@ -15,12 +15,13 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.coordinate import Coordinate
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Static
+from textual.widgets import DataTable, Header, Static
 
 from idsync_tui import catalog
 from idsync_tui.session import Session
 from idsync_tui.space.model import Audience, Condition, Connection, DataPath, Destination, Journey, Step
 from idsync_tui.space.problems import count
+from idsync_tui.ui.keysbar import KeysBar
 
 if TYPE_CHECKING:
     from idsync_tui.ui.dialogs import FormDialog
@@ -84,7 +85,7 @@ class SpaceScreen(Screen):
 
             yield LogPane()
         yield StatusLine()
-        yield Footer()
+        yield KeysBar()
 
     def compose_body(self) -> ComposeResult:
         yield from ()
