@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from idsync_tui import catalog
-from idsync_tui.space.lines import build_line_index, line_of
+from idsync_tui.space.lines import build_line_index, header_index, line_of
 from idsync_tui.space.model import (
     Audience,
     Condition,
@@ -179,14 +179,24 @@ class _Builder:
 
     def __init__(self, data: dict[str, Any], text: str, path: str) -> None:
         self.data = data
-        self.lines = build_line_index(text)
+        self.text = text
+        # The model's objects are table entries: their lines come from the headers (fast); a problem at a key
+        # needs the full scan, made the first time one is reported.
+        self._full_lines: dict[DataPath, int] | None = None
+        headers = header_index(text, data) if text else None
+        self.lines = headers if headers is not None else self.full_lines()
         self.path = path
         self.problems: list[Problem] = []
+
+    def full_lines(self) -> dict[DataPath, int]:
+        if self._full_lines is None:
+            self._full_lines = build_line_index(self.text)
+        return self._full_lines
 
     # -- reporting ---------------------------------------------------------------------------------------
     def report(self, code: str, message: str, data_path: DataPath, where: str) -> None:
         # The top level has no line of its own: its problems (a missing [space]) are reported at line 1.
-        line = line_of(self.lines, data_path) if data_path else 1
+        line = line_of(self.full_lines(), data_path) if data_path else 1
         self.problems.append(Problem(code, message, where, line, None, self.path))
 
     def line(self, data_path: DataPath) -> int | None:
