@@ -81,15 +81,17 @@ class Tmux:
     def screen(self) -> str:
         return self._tmux("capture-pane", "-p", "-J", "-t", "main").stdout  # -J: wrapped lines joined
 
-    def wait_for(self, text: str, timeout: float = 10.0, poll: float = 0.02) -> str:
+    def wait_for(self, text: str | tuple[str, ...], timeout: float = 10.0, poll: float = 0.02) -> str:
+        """Waits until the screen shows `text` (every one of them, when a tuple); returns the screen."""
+        texts = (text,) if isinstance(text, str) else text
         deadline = time.monotonic() + timeout
         screen = ""
         while time.monotonic() < deadline:
             screen = self.screen()
-            if text in screen:
+            if all(t in screen for t in texts):
                 return screen
             time.sleep(poll)
-        raise TimeoutError(f"{text!r} did not appear within {timeout}s; the screen was:\n{screen}")
+        raise TimeoutError(f"{texts!r} did not all appear within {timeout}s; the screen was:\n{screen}")
 
     def exited(self) -> bool:
         result = self._tmux("display-message", "-p", "-t", "main", "#{pane_dead}", check=False)
