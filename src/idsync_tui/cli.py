@@ -7,6 +7,7 @@ that cannot be parsed is reported before the TUI takes over the terminal (never 
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import os
 import shutil
@@ -159,9 +160,6 @@ def demo_working_copy(fresh: bool = False) -> Path:
 
 
 def run_app(args: argparse.Namespace, err: TextIO) -> int:
-    from idsync_tui.space.document import SpaceDocument
-    from idsync_tui.space.loader import SpaceReadError
-
     demo = args.space is None
     try:
         path = demo_working_copy(args.fresh_demo) if demo else Path(args.space)
@@ -169,11 +167,26 @@ def run_app(args: argparse.Namespace, err: TextIO) -> int:
         print(f"idsync-tui: cannot prepare the demo working copy in {data_dir()}: {error}", file=err)
         print("Set IDSYNC_TUI_DATA_DIR to a folder you can write to, or open a space file: idsync-tui SPACE", file=err)
         return 2
+    # Start-up allocates a few hundred thousand objects that live as long as the app (Textual's, the space's) and
+    # nothing that needs the cycle collector; its passes over them were ~20 ms of a 1,000-audience start. The app
+    # turns it back on once the first screen is drawn (IdSyncApp.on_mount).
+    gc.disable()
+    # A large file is read and parsed in a child process, started before anything else is imported, while this
+    # one imports the model, Textual and the screens (space/background.py).
+    from idsync_tui.space.background import parse_in_child
+
+    parsed_elsewhere = parse_in_child(path)
+    from idsync_tui.space.document import SpaceDocument
+    from idsync_tui.space.loader import SpaceReadError
+
     try:
-        document = SpaceDocument.open(path)
+        opened = SpaceDocument.start_open(path, parsed_elsewhere)
     except SpaceReadError as error:
         print(f"idsync-tui: {error}", file=err)
         return 2
+    import idsync_tui.ui.app  # noqa: F401  # Textual and the screens: the slow imports, overlapping that read
+
+    document = opened()
     result = document.result()
     if result.space is None:  # cannot be parsed: say where and what to do, before any screen is drawn
         for problem in result.problems:

@@ -268,3 +268,23 @@ def test_the_header_shows_the_home_folder_as_a_tilde() -> None:
     )
     assert short_path(Path("space.toml")) == "space.toml"
     assert short_path(Path(str(home) + "-other") / "x.toml") == str(home) + "-other/x.toml"
+
+
+async def test_the_cycle_collector_the_cli_pauses_for_start_up_is_on_again_once_the_screen_is_up(
+    space_file: Path, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    import gc
+
+    from idsync_tui.ui import app as app_module
+
+    monkeypatch.setattr(app_module, "STARTUP_SECONDS", 0.5)
+    gc.disable()  # as `idsync-tui` does before importing the app
+    try:
+        app = make_app(space_file)
+        async with app.run_test(size=(80, 24)) as pilot:
+            assert not gc.isenabled()
+            await pilot.pause(1.0)
+            assert gc.isenabled()
+    finally:
+        gc.enable()
+        gc.unfreeze()

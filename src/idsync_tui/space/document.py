@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from idsync_tui import catalog
-from idsync_tui.space import loader, store
+from idsync_tui.space import background, loader, store
 from idsync_tui.space.loader import ENTITY_KEY_PATTERN, LoadResult, SpaceReadError
 from idsync_tui.space.store import SaveConflict
 
@@ -308,9 +308,16 @@ class _EditState:
 class SpaceDocument:
     """One space file being edited. See the module's doc for how edits, undo and saving work."""
 
-    def __init__(self, text: str, path: str | Path | None = None, disk_hash: str | None = None) -> None:
+    def __init__(
+        self,
+        text: str,
+        path: str | Path | None = None,
+        disk_hash: str | None = None,
+        parsed: background.Parsed | None = None,
+    ) -> None:
+        """`parsed`, when given, is what tomllib read from `text` and its header lines (see `start_open`)."""
         self.path: Path | None = Path(path) if path is not None else None
-        self._reset(text, disk_hash)
+        self._reset(text, disk_hash, parsed)
 
     # -- opening, state ------------------------------------------------------------------------------------
     @classmethod
@@ -321,18 +328,32 @@ class SpaceDocument:
         return cls(_decode(raw, target), target, store.sha256_of(raw))
 
     @classmethod
+    def start_open(
+        cls, path: str | Path, parsed_elsewhere: Callable[[str], background.Parsed | None] | None = None
+    ) -> Callable[[], SpaceDocument]:
+        """Reads `path` now (raising as `open` does); the returned call gives the document, using what
+        `background.parse_in_child` read from the same bytes when there is such a thing (see there)."""
+        target = Path(path)
+        raw = loader.read_bytes(target)
+        text = _decode(raw, target)
+        disk_hash = store.sha256_of(raw)
+        if parsed_elsewhere is None:
+            return lambda: cls(text, target, disk_hash)
+        return lambda: cls(text, target, disk_hash, parsed_elsewhere(disk_hash))
+
+    @classmethod
     def from_text(cls, text: str, path: str | Path | None = None) -> SpaceDocument:
         """A document for `text`; with a `path`, saving it creates that file (and refuses if one appeared)."""
         return cls(text, path, None)
 
-    def _reset(self, text: str, disk_hash: str | None) -> None:
+    def _reset(self, text: str, disk_hash: str | None, parsed: background.Parsed | None = None) -> None:
         self._text = text
         self._saved_text = text
         self._disk_hash = disk_hash
         self._newline = "\r\n" if "\r\n" in text and "\n" not in text.replace("\r\n", "") else "\n"
         self._blank_before_headers = re.search(r"\n[ \t]*\r?\n[ \t]*\[", text) is not None
         try:
-            self._data: dict[str, Any] | None = tomllib.loads(text)
+            self._data: dict[str, Any] | None = parsed[0] if parsed is not None else tomllib.loads(text)
             self._syntax_error: str | None = None
         except tomllib.TOMLDecodeError as error:
             self._data = None
@@ -342,6 +363,7 @@ class SpaceDocument:
         self._undo: list[_Change] = []
         self._redo: list[_Change] = []
         self._result: tuple[str, LoadResult] | None = None
+        self._headers = (text, parsed[1]) if parsed is not None and parsed[1] is not None else None
         self._state: _EditState | None = None
         self._work: dict[str, Any] | None = None
         self.last_changed: DataPath = ()
@@ -391,7 +413,8 @@ class SpaceDocument:
             # The data each edit keeps is what the text reads back as (checked before every save), so the model
             # is built from it rather than from a second tomllib parse of the text.
             loaded = loader.parse_text(self._text, path) if self._data is None else None
-            self._result = (self._text, loaded or loader.parse_data(self._data or {}, self._text, path))
+            headers = self._headers[1] if self._headers is not None and self._headers[0] is self._text else None
+            self._result = (self._text, loaded or loader.parse_data(self._data or {}, self._text, path, headers))
         return self._result[1]
 
     def diff(self) -> str:

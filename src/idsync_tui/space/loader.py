@@ -149,6 +149,17 @@ def _matches(kind: str, value: Any) -> bool:
     raise ValueError(kind)
 
 
+# tomllib's own types: a value of exactly this type is well-typed (bool is not int here: type(True) is bool).
+_EXACT_TYPES: dict[str, type] = {"str": str, "int": int, "bool": bool, "table": dict, "array": list}
+
+
+def _exactly(kind: str, value: Any) -> bool:
+    """A fast yes for `_matches`: True only when `value` is of `kind`'s exact type (False means: ask `_matches`)."""
+    if kind == "tables":
+        return type(value) is list and all([type(item) is dict for item in value])
+    return kind == "any" or type(value) is _EXACT_TYPES.get(kind)
+
+
 def did_you_mean(word: str, choices: tuple[str, ...] | list[str] | Any) -> str:
     """` Did you mean "x"?` for the nearest choice, or an empty string when nothing is close."""
     names = [str(c) for c in choices]
@@ -177,13 +188,14 @@ class LoadResult:
 class _Builder:
     """Turns tomllib's data into the model, collecting every problem instead of stopping at the first."""
 
-    def __init__(self, data: dict[str, Any], text: str, path: str) -> None:
+    def __init__(self, data: dict[str, Any], text: str, path: str, headers: dict[DataPath, int] | None = None) -> None:
         self.data = data
         self.text = text
         # The model's objects are table entries: their lines come from the headers (fast); a problem at a key
         # needs the full scan, made the first time one is reported.
         self._full_lines: dict[DataPath, int] | None = None
-        headers = header_index(text, data) if text else None
+        if headers is None and text:
+            headers = header_index(text, data)
         self.lines = headers if headers is not None else self.full_lines()
         self.path = path
         self.problems: list[Problem] = []
@@ -211,6 +223,9 @@ class _Builder:
         label = where or "the top level"
         for key, value in table.items():
             spec = fields.get(key)
+            if spec is not None and spec.choices is None and _exactly(spec.kind, value):
+                good[key] = value  # the usual case, decided without building a path or a message
+                continue
             key_path = (*data_path, key)
             if spec is None:
                 hint = did_you_mean(key, tuple(fields))
@@ -602,9 +617,12 @@ def parse_text(text: str, path: str = "") -> LoadResult:
     return parse_data(data, text, path)
 
 
-def parse_data(data: dict[str, Any], text: str, path: str = "") -> LoadResult:
-    """Loads data already read from `text` by tomllib (the text gives the line numbers): no second parse."""
-    builder = _Builder(data, text, path)
+def parse_data(
+    data: dict[str, Any], text: str, path: str = "", headers: dict[DataPath, int] | None = None
+) -> LoadResult:
+    """Loads data already read from `text` by tomllib (the text gives the line numbers): no second parse.
+    `headers`, when given, is `header_index(text, data)`, made elsewhere (`background.py`)."""
+    builder = _Builder(data, text, path, headers)
     space = builder.build()
     return LoadResult(space, builder.problems, text, data)
 

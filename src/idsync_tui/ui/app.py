@@ -5,6 +5,7 @@ The editor, the dialogs and the sync log are imported when first used: the first
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -36,6 +37,15 @@ def _profiles_screen() -> Screen:
     from idsync_tui.ui.profiles import ProfilesScreen
 
     return ProfilesScreen()
+
+
+# Long enough for a large space's list to have arrived (it is added a chunk per frame after the first one).
+STARTUP_SECONDS = 1.5
+
+
+def collect_cycles_again() -> None:
+    gc.freeze()
+    gc.enable()
 
 
 def short_path(path: Path | None) -> str:
@@ -88,6 +98,9 @@ class IdSyncApp(App):
 
     # -- start -------------------------------------------------------------------------------------------------
     def on_mount(self) -> None:
+        # The CLI pauses the cycle collector for start-up; what start-up made stays for the session, so it is
+        # frozen out of later passes rather than scanned by each of them.
+        self.set_timer(STARTUP_SECONDS, collect_cycles_again)
         if self.theme_notes:
             self.notify("\n".join(self.theme_notes), title="Themes", severity="warning", timeout=10)
         self.update_titles()
