@@ -16,9 +16,10 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from idsync_tui.space.model import DataPath
+if TYPE_CHECKING:  # only a type here: the child process of background.py imports this module and nothing more
+    from idsync_tui.space.model import DataPath
 
 _BARE = r"[A-Za-z0-9_-]+"
 _BASIC = r'"(?:[^"\\]|\\.)*"'
