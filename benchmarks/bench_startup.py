@@ -29,6 +29,9 @@ sys.path.insert(0, str(ROOT / "src"))
 from tmux_driver import Tmux  # noqa: E402
 
 PYTHON = sys.executable
+# How often the screen is read. Each read starts a `tmux capture-pane` process; every 5 ms that kept ~half of
+# the second core busy, a load the apps would not have on their own (and the app's parse runs on that core).
+POLL = 0.02
 # What each first screen shows once fully drawn at 80x24: header, last visible list row, footer, message.
 MINIMAL_SCREEN = ("Minimal", "row-20", "ready-marker", "q Quit", "^p palette")
 APP_FRAME = ("1 Audiences", "braze", "Opened", "? Keys", "^p palette")
@@ -97,7 +100,7 @@ def first_frame(command: list[str], marker: tuple[str, ...], env: dict[str, str]
     term = Tmux(command, env=env)
     try:
         started = term.start()
-        term.wait_for(marker, timeout=60, poll=0.005)
+        term.wait_for(marker, timeout=60, poll=POLL)
         return time.monotonic() - started
     finally:
         term.close()

@@ -87,3 +87,29 @@ def test_a_file_that_cannot_be_parsed_says_where_and_exits_2(tmp_path: Path) -> 
     assert "exit=2" in screen
     assert "IDS001 toml-syntax" in screen and "line 2" in screen
     assert "Traceback" not in screen
+
+
+def test_a_large_space_read_by_the_start_up_child_opens_edits_and_saves(tmp_path: Path) -> None:
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    from bench_startup import generate_space
+
+    space = tmp_path / "big.toml"
+    space.write_text(generate_space(1000))  # ~1 MB: read in a child process while Textual imports
+    before = space.read_text()
+    with Tmux([COMMAND, str(space)]) as term:
+        screen = term.wait_for(("audience_00018", "Opened: every rule passes"), timeout=30)
+        assert "✖ 0 ⚠ 0" in screen
+        term.send("Tab", "Enter")  # the Facebook connection of the first audience
+        term.wait_for("ID Sync  audience audience_00000 → fb")
+        term.send("Down", "Down", "L")  # the third row (phone): first_added -> last_added
+        term.wait_for("row 3: last_added")
+        term.send("w")
+        term.wait_for("Saved")
+        term.send("q")
+        term.wait_exit()
+    expected = before.replace(
+        'segment = "phone"\ndestination = "PHONE"\nstrategy = "first_added"',
+        'segment = "phone"\ndestination = "PHONE"\nstrategy = "last_added"',
+        1,
+    )
+    assert space.read_text() == expected != before
