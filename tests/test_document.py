@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import tomllib
 from pathlib import Path
@@ -565,10 +566,42 @@ def test_last_changed_names_the_edited_audience_for_edits_and_their_undo() -> No
     assert document.last_changed == ()
 
 
-def test_undo_after_the_tree_was_dropped_still_gives_the_exact_text() -> None:
+def test_an_edit_does_not_render_the_text_until_something_asks_for_it() -> None:
+    document = SpaceDocument.from_text(COMMENTED)
+    renders = []
+    render = document._render
+    document._render = lambda: renders.append(1) or render()  # type: ignore[method-assign]
+    document.add_row(A1_FB, "ios.idfa", "MADID")
+    document.set_connection(A1_FB, "live", True)
+    assert renders == [] and document.dirty
+    assert "live = true" in document.text and renders == [1]
+    assert document.text and renders == [1]  # rendered once, then kept until the next edit
+    document.undo()  # the text before this edit was never rendered: nothing to check the tree against
+    document.undo()  # this one was (the file as opened): the tree is checked against it
+    assert renders == [1, 1] and document.text == COMMENTED and not document.dirty
+
+
+def test_a_tree_that_renders_unlike_a_recorded_text_loses_to_the_text_and_unreplayable_history_goes() -> None:
     document = SpaceDocument.from_text(COMMENTED)
     document.add_row(A1_FB, "ios.idfa", "MADID")
     document.set_connection(A1_FB, "live", True)
+    document.undo()
+    render = document._render
+    document._render = lambda: render() + "# tomlkit surprised us\n"  # type: ignore[method-assign]
+    document.undo()  # checked against the text as opened, which wins
+    document._render = render  # type: ignore[method-assign]
+    assert document.text == COMMENTED and document.data == tomllib.loads(COMMENTED)
+    assert not document.can_redo  # the edits' later states were never rendered: nothing to replay them from
+    document.add_audience("a3", "A3")  # re-parses the tree from the text
+    reads_back(document)
+
+
+def test_undo_after_the_tree_was_dropped_still_gives_the_exact_text() -> None:
+    document = SpaceDocument.from_text(COMMENTED)
+    document.add_row(A1_FB, "ios.idfa", "MADID")
+    assert document.text  # rendered (as a save or a diff would): history keeps it
+    document.set_connection(A1_FB, "live", True)
+    assert document.text
     document._drop_doc()  # as after tomlkit surprised us: history falls back to the recorded texts
     document.undo()
     document.add_audience("a3", "A3")  # re-parses lazily
@@ -764,3 +797,43 @@ def test_random_edits_read_back_as_intended_and_undoing_them_all_restores_the_ex
         document.redo()
     assert document.text == texts[-1]
     reads_back(document)
+
+
+def _same_random_edit(first: SpaceDocument, second: SpaceDocument, data: st.DataObject) -> None:
+    """One random edit, the same on both documents (the second replays the values drawn for the first)."""
+    drawn: list[object] = []
+
+    def recording(strategy: st.SearchStrategy[object]) -> object:
+        drawn.append(data.draw(strategy))
+        return drawn[-1]
+
+    replay = iter(drawn)
+    for document, draw in ((first, recording), (second, lambda _strategy: next(replay))):
+        with contextlib.suppress(EditError):
+            _random_edit(document, draw)
+
+
+@given(st.sampled_from([SPEC, COMMENTED, COMMENTED.replace("\n", "\r\n")]), st.data())
+@settings(max_examples=60, suppress_health_check=[HealthCheck.too_slow])
+def test_texts_rendered_only_when_asked_for_are_the_texts_rendered_at_every_step(
+    original: str, data: st.DataObject
+) -> None:
+    lazy = SpaceDocument.from_text(original)  # its text looked at now and then, as the app does
+    eager = SpaceDocument.from_text(original)  # its text rendered after every step
+    for _ in range(data.draw(st.integers(1, 10))):
+        _same_random_edit(lazy, eager, data)
+        assert eager.text and lazy.dirty == eager.dirty
+        if data.draw(st.booleans()):
+            assert lazy.text == eager.text
+    assert lazy.text == eager.text
+    while eager.can_undo:
+        assert lazy.undo() == eager.undo()
+        if data.draw(st.booleans()):
+            assert lazy.text == eager.text
+    assert lazy.text == eager.text == original and not lazy.dirty
+    while eager.can_redo:
+        assert lazy.redo() == eager.redo()
+        if data.draw(st.booleans()):
+            assert lazy.text == eager.text
+    assert lazy.text == eager.text
+    reads_back(lazy)
