@@ -169,8 +169,15 @@ def run_app(args: argparse.Namespace, err: TextIO) -> int:
         return 2
     # Start-up allocates a few hundred thousand objects that live as long as the app (Textual's, the space's) and
     # nothing that needs the cycle collector; its passes over them were ~20 ms of a 1,000-audience start. The app
-    # turns it back on once the first screen is drawn (IdSyncApp.on_mount).
+    # turns it back on once its first screen is up (IdSyncApp.on_mount); every other way out of here does too.
     gc.disable()
+    try:
+        return _open_and_run(path, demo, args.theme, err)
+    finally:
+        gc.enable()
+
+
+def _open_and_run(path: Path, demo: bool, theme: str | None, err: TextIO) -> int:
     # A large file is read and parsed in a child process, started before anything else is imported, while this
     # one imports the model, Textual and the screens (space/background.py).
     from idsync_tui.space.background import parse_in_child
@@ -198,4 +205,4 @@ def run_app(args: argparse.Namespace, err: TextIO) -> int:
         return 2
     from idsync_tui.app import run
 
-    return run(document, theme=args.theme, demo=demo)
+    return run(document, theme=theme, demo=demo)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import io
 from pathlib import Path
 
@@ -245,6 +246,7 @@ def test_a_file_that_cannot_be_parsed_exits_2_with_line_and_column(tmp_path: Pat
     message = err.getvalue()
     assert "IDS001" in message and "line 2" in message and "Traceback" not in message
     assert f"idsync-tui validate {path}" in message
+    assert gc.isenabled()  # paused for start-up, and on again on the way out
 
 
 def test_a_missing_file_exits_2_with_a_message(tmp_path: Path) -> None:
@@ -273,8 +275,6 @@ def test_the_header_shows_the_home_folder_as_a_tilde() -> None:
 async def test_the_cycle_collector_the_cli_pauses_for_start_up_is_on_again_once_the_screen_is_up(
     space_file: Path, monkeypatch
 ) -> None:  # type: ignore[no-untyped-def]
-    import gc
-
     from idsync_tui.ui import app as app_module
 
     monkeypatch.setattr(app_module, "STARTUP_SECONDS", 0.5)
