@@ -44,3 +44,16 @@ async def test_every_audience_is_listed_and_an_edit_updates_its_row_in_place(tmp
         assert table.cursor_row == COUNT - 1
         assert cell_text(table.get_row_at(COUNT - 1)[2]) == "✖1"
         assert cell_text(table.get_row_at(COUNT - 2)[2]) == "✔"
+
+
+async def test_going_to_an_audience_deep_in_the_list_before_its_rows_arrived_lands_on_it(tmp_path: Path) -> None:
+    path = tmp_path / "big.toml"
+    path.write_text(big_space(COUNT))
+    app = make_app(path)
+    async with app.run_test(size=(80, 24)):
+        table = app.screen.query_one("#audiences", DataTable)
+        assert table.row_count < COUNT  # the rest of the list is still on its way
+        deep = app.session.space.audiences[COUNT - 50]
+        app.screen.focus_on(deep)  # what a jump from the problems list does
+        assert table.cursor_row == COUNT - 50
+        assert cell_text(table.get_row_at(table.cursor_row)[0]) == deep.key

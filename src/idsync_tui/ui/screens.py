@@ -6,7 +6,6 @@ modules it does not draw (benchmarks/bench_startup.py).
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
@@ -148,29 +147,57 @@ class SpaceScreen(Screen):
 
 
 class ListTable(DataTable):
-    """A DataTable that can run work just after it has been drawn: `fill` adds long lists a screenful at a time.
+    """A DataTable that `fill` can give a long list a screenful at a time.
 
     DataTable measures every cell of every new row before the next frame (~0.15 ms a row here), so a 1,000-row list
-    added at once holds the first frame back by ~150 ms. Work queued with `after_paint` runs once a frame that
-    shows this table has been written, so the rows after the first screenful arrive while the person reads it.
+    added at once holds the first frame back by ~150 ms. `fill` adds a screenful past the cursor and leaves the rest
+    pending: a chunk is added each time a frame showing the table has been rendered, and moving the cursor to a row
+    not added yet (a jump to a problem) adds the rows up to it first.
     """
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self._after_paint: list[Callable[[], None]] = []
+        self._pending: tuple[list[tuple[object, ...]], int] | None = None  # rows, and the first not added yet
+        self._chunk_queued = False
 
-    def after_paint(self, callback: Callable[[], None]) -> None:
-        self._after_paint.append(callback)
+    def set_pending(self, rows: list[tuple[object, ...]], start: int) -> None:
+        self._pending = (rows, start) if start < len(rows) else None
         self.refresh()
+
+    def add_pending(self, upto: int | None = None) -> None:
+        """Adds pending rows: a chunk, or every row up to and including `upto`."""
+        if self._pending is None:
+            return
+        rows, start = self._pending
+        end = min(len(rows), start + CHUNK if upto is None else max(upto + 1, start))
+        for row in rows[start:end]:
+            self.add_row(*row)
+        self._pending = (rows, end) if end < len(rows) else None
+
+    def clear(self, columns: bool = False) -> ListTable:
+        self._pending = None
+        return super().clear(columns)  # type: ignore[return-value]
+
+    def move_cursor(
+        self, *, row: int | None = None, column: int | None = None, animate: bool = False, scroll: bool = True
+    ) -> None:
+        if row is not None and row >= self.row_count:
+            self.add_pending(upto=row)
+        super().move_cursor(row=row, column=column, animate=animate, scroll=scroll)
 
     def render_lines(self, crop: Region) -> list[Strip]:
         lines = super().render_lines(crop)
         # While the app batches updates (as it does while mounting), what is rendered is not written out.
-        if self._after_paint and not getattr(self.app, "_batch_count", 0):
-            callbacks, self._after_paint = self._after_paint, []
-            for callback in callbacks:
-                self.call_later(callback)
+        if self._pending is not None and not self._chunk_queued and not getattr(self.app, "_batch_count", 0):
+            self._chunk_queued = True
+            self.call_later(self._add_chunk)
         return lines
+
+    def _add_chunk(self) -> None:
+        self._chunk_queued = False
+        if self._pending is not None:
+            self.add_pending()
+            self.refresh()
 
 
 # Rows added before the first frame beyond the cursor's screenful; the rest come a chunk per frame after it.
@@ -199,20 +226,10 @@ def fill(table: DataTable, rows: list[tuple[object, ...]], keep: bool = True) ->
     first = len(rows) if not isinstance(table, ListTable) else cursor + max(table.app.size.height, MIN_FIRST_CHUNK)
     for row in rows[:first]:
         table.add_row(*row)
+    if isinstance(table, ListTable):
+        table.set_pending(rows, first)
     if rows:
         table.move_cursor(row=cursor)
-    if len(rows) <= first:
-        return
-
-    def add_rest(start: int) -> None:
-        if table._idsync_rows is not rows:  # type: ignore[attr-defined]  # a newer fill replaced this one
-            return
-        for row in rows[start : start + CHUNK]:
-            table.add_row(*row)
-        if start + CHUNK < len(rows):
-            table.after_paint(lambda: add_rest(start + CHUNK))  # type: ignore[attr-defined]
-
-    table.after_paint(lambda: add_rest(first))  # type: ignore[attr-defined]
 
 
 def conditions_text(conditions: tuple[Condition, ...], empty: str) -> Text:
