@@ -509,11 +509,9 @@ class SpaceDocument:
         """Takes the tree (or, without it, the text) to the state `text` recorded; None: a state never rendered."""
         if self._doc is not None and change.generation == self._generation:
             apply()
-            if text is not None:
-                rendered = self._render()
-                if rendered != text:
-                    # The tree no longer renders as the text we recorded: trust the text and re-parse when needed.
-                    self._drop_doc()
+            if text is not None and self._render() != text:
+                # The tree no longer renders as the text we recorded: trust the text and re-parse when needed.
+                self._drop_doc()
         else:
             assert text is not None, "history without a tree keeps only changes with texts"
             self._drop_doc()
