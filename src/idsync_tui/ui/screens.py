@@ -146,23 +146,47 @@ class SpaceScreen(Screen):
         return Text("✔", style="green")
 
 
+# Rows added before the first frame beyond the cursor's screenful; the rest come a chunk per frame after it.
+MIN_FIRST_CHUNK = 30
+CHUNK = 200
+
+
 class ListTable(DataTable):
-    """A DataTable that `fill` can give a long list a screenful at a time.
+    """A list the screens fill from the session: an edit updates the cells it changed, a new list comes in chunks.
 
     DataTable measures every cell of every new row before the next frame (~0.15 ms a row here), so a 1,000-row list
-    added at once holds the first frame back by ~150 ms. `fill` adds a screenful past the cursor and leaves the rest
-    pending: a chunk is added each time a frame showing the table has been rendered, and moving the cursor to a row
-    not added yet (a jump to a problem) adds the rows up to it first.
+    added at once holds the first frame back by ~150 ms, and so would re-adding it for every edit. `fill` updates
+    changed cells in place when the list keeps its length; otherwise it adds a screenful past the cursor and leaves
+    the rest pending: a chunk is added each time a frame showing the table has been rendered, and moving the cursor
+    to a row not added yet (a jump to a problem) adds the rows up to it first.
     """
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self._rows: list[tuple[object, ...]] | None = None  # what the last fill showed
         self._pending: tuple[list[tuple[object, ...]], int] | None = None  # rows, and the first not added yet
         self._chunk_queued = False
 
-    def set_pending(self, rows: list[tuple[object, ...]], start: int) -> None:
-        self._pending = (rows, start) if start < len(rows) else None
-        self.refresh()
+    def fill(self, rows: list[tuple[object, ...]]) -> None:
+        """Show `rows`, keeping the cursor where it was when it can."""
+        cursor = min(max(self.cursor_row, 0), max(len(rows) - 1, 0))
+        shown, self._rows = self._rows, rows
+        if shown is not None and len(shown) == len(rows) == self.row_count:
+            for row_index, (old, new) in enumerate(zip(shown, rows, strict=True)):
+                if old != new:
+                    for column, (before, after) in enumerate(zip(old, new, strict=True)):
+                        if before != after:
+                            self.update_cell_at(Coordinate(row_index, column), after)
+            return
+        self.clear()
+        first = cursor + max(self.app.size.height, MIN_FIRST_CHUNK)
+        for row in rows[:first]:
+            self.add_row(*row)
+        if first < len(rows):
+            self._pending = (rows, first)
+            self.refresh()
+        if rows:
+            self.move_cursor(row=cursor)
 
     def add_pending(self, upto: int | None = None) -> None:
         """Adds pending rows: a chunk, or every row up to and including `upto`."""
@@ -198,38 +222,6 @@ class ListTable(DataTable):
         if self._pending is not None:
             self.add_pending()
             self.refresh()
-
-
-# Rows added before the first frame beyond the cursor's screenful; the rest come a chunk per frame after it.
-MIN_FIRST_CHUNK = 30
-CHUNK = 200
-
-
-def fill(table: DataTable, rows: list[tuple[object, ...]], keep: bool = True) -> None:
-    """Show `rows` in `table`, keeping the cursor where it was when it can.
-
-    When the table already shows as many rows, only the cells that changed are updated (an edit changes one or two
-    cells; re-adding 1,000 rows would make every keystroke wait for DataTable to measure them). A new list is added
-    up to a screenful past the cursor at once, the rest a chunk per frame after that (`ListTable`).
-    """
-    cursor = min(max(table.cursor_row if keep else 0, 0), max(len(rows) - 1, 0))
-    shown: list[tuple[object, ...]] | None = getattr(table, "_idsync_rows", None)
-    table._idsync_rows = rows  # type: ignore[attr-defined]
-    if shown is not None and len(shown) == len(rows) == table.row_count:
-        for row_index, (old, new) in enumerate(zip(shown, rows, strict=True)):
-            if old != new:
-                for column, (before, after) in enumerate(zip(old, new, strict=True)):
-                    if before != after:
-                        table.update_cell_at(Coordinate(row_index, column), after)
-        return
-    table.clear()
-    first = len(rows) if not isinstance(table, ListTable) else cursor + max(table.app.size.height, MIN_FIRST_CHUNK)
-    for row in rows[:first]:
-        table.add_row(*row)
-    if isinstance(table, ListTable):
-        table.set_pending(rows, first)
-    if rows:
-        table.move_cursor(row=cursor)
 
 
 def conditions_text(conditions: tuple[Condition, ...], empty: str) -> Text:
@@ -301,7 +293,7 @@ class OwnerScreen(SpaceScreen):
         table = self.query_one(ConnectionsTable)
         owner = self.owner_connections()
         connections = owner[1] if owner else ()
-        fill(table, [connection_row(self, c) for c in connections])
+        table.fill([connection_row(self, c) for c in connections])
 
     def selected_connection(self) -> Connection | None:
         owner = self.owner_connections()
@@ -417,9 +409,8 @@ class AudiencesScreen(OwnerScreen):
 
     def refresh_view(self) -> None:
         space = self.session.space
-        fill(
-            self.query_one("#audiences", DataTable),
-            [(a.key, str(len(a.connections)), self.badge(a.where), a.name) for a in space.audiences],
+        self.query_one("#audiences", ListTable).fill(
+            [(a.key, str(len(a.connections)), self.badge(a.where), a.name) for a in space.audiences]
         )
         self.show_audience()
 
@@ -540,9 +531,8 @@ class JourneysScreen(OwnerScreen):
         return step.path, step.connections
 
     def refresh_view(self) -> None:
-        fill(
-            self.query_one("#journeys", DataTable),
-            [(j.key, str(len(j.steps)), self.badge(j.where)) for j in self.session.space.journeys],
+        self.query_one("#journeys", ListTable).fill(
+            [(j.key, str(len(j.steps)), self.badge(j.where)) for j in self.session.space.journeys]
         )
         self.show_journey()
 
@@ -550,9 +540,8 @@ class JourneysScreen(OwnerScreen):
     def show_journey(self) -> None:
         journey = self.journey
         steps = journey.steps if journey else ()
-        fill(
-            self.query_one("#steps", DataTable),
-            [(str(i + 1), s.key, s.type, self.badge(s.where)) for i, s in enumerate(steps)],
+        self.query_one("#steps", ListTable).fill(
+            [(str(i + 1), s.key, s.type, self.badge(s.where)) for i, s in enumerate(steps)]
         )
         self.show_step()
 
@@ -717,7 +706,7 @@ class DestinationsScreen(SpaceScreen):
                 kind += f" ({destination.external_id_type})"
             users = len(self.session.users_of(destination.key))
             rows.append((destination.key, kind, destination.name, str(users), self.badge(destination.where)))
-        fill(self.query_one("#destinations", DataTable), rows)
+        self.query_one("#destinations", ListTable).fill(rows)
         self.show_destination()
 
     @on(DataTable.RowHighlighted, "#destinations")
