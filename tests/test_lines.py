@@ -68,7 +68,15 @@ def test_crlf_text_gives_the_same_lines() -> None:
 
 
 # -- the header fast path ----------------------------------------------------------------------------------
-SPACES = sorted((Path(__file__).parent.parent / "sample_spaces").glob("*.toml"))
+def _parses(path: Path) -> bool:
+    try:
+        tomllib.loads(path.read_text())
+    except tomllib.TOMLDecodeError:
+        return False  # the loader never builds an index for it
+    return True
+
+
+SPACES = [p for p in sorted((Path(__file__).parent.parent / "sample_spaces").glob("*.toml")) if _parses(p)]
 PLAIN = """\
 version = 1
 [space]
@@ -101,13 +109,9 @@ def _headers_of(index: dict) -> dict:  # type: ignore[type-arg]
 @pytest.mark.parametrize("space", SPACES, ids=lambda p: p.name)
 def test_the_header_index_gives_every_entry_the_line_the_full_scan_gives(space: Path) -> None:
     text = space.read_text()
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError:
-        pytest.skip("cannot be parsed: the loader never builds an index for it")
+    data = tomllib.loads(text)
     headers = header_index(text, data)
-    if headers is None:  # declined: then the loader makes the full scan, which the other tests cover
-        return
+    assert headers is not None  # the samples have nothing it must decline
     assert headers == _headers_of(build_line_index(text))
 
 
