@@ -61,7 +61,7 @@ def child_pane(space: Path) -> dict[str, Any]:
 
     from idsync_tui.session import Session
     from idsync_tui.ui.app import IdSyncApp
-    from idsync_tui.ui.logpane import EventList, SyncLog
+    from idsync_tui.ui.synclog.pane import EventList, SyncLog
 
     app = IdSyncApp(Session.open(space))
     result: dict[str, Any] = {}

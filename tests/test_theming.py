@@ -10,8 +10,8 @@ from textual.app import App, ComposeResult
 from textual.color import Color
 from textual.widgets import Footer, Label
 
-from idsync_tui import theming
-from idsync_tui.theming import (
+from idsync_tui.ui import theming
+from idsync_tui.ui.theming import (
     BUNDLED_THEME_DIR,
     DEFAULT_THEME,
     NO_COLOR_THEME,

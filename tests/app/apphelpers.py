@@ -9,7 +9,7 @@ from rich.text import Text
 
 from idsync_tui.session import Session
 from idsync_tui.ui.app import IdSyncApp
-from idsync_tui.ui.editor import RowsTable
+from idsync_tui.ui.screens.editor import RowsTable
 
 
 def make_app(path: Path) -> IdSyncApp:

@@ -16,9 +16,9 @@ from apphelpers import make_app
 from idsync_tui.simulator import live
 from idsync_tui.simulator.command import run_simulate
 from idsync_tui.simulator.live import event_row
-from idsync_tui.ui import logpane
-from idsync_tui.ui.dialogs import TextDialog
-from idsync_tui.ui.logpane import EventList, LogPane, SyncLog
+from idsync_tui.ui.screens.dialogs import TextDialog
+from idsync_tui.ui.synclog import pane as logpane
+from idsync_tui.ui.synclog.pane import EventList, LogPane, SyncLog
 
 SAMPLES = Path(__file__).resolve().parents[2] / "sample_spaces"
 

@@ -15,8 +15,8 @@ from rich.console import Console
 from textual.widgets import Select, Static
 
 from idsync_tui.simulator.command import run_simulate
-from idsync_tui.ui.profiles import ProfilesScreen, ProfilesTable
-from idsync_tui.ui.stats import ConnectionStats
+from idsync_tui.ui.screens.profiles import ProfilesScreen, ProfilesTable
+from idsync_tui.ui.widgets.stats import ConnectionStats
 
 DEMO = Path(__file__).parents[2] / "sample_spaces"
 SIZE = (80, 24)

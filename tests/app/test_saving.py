@@ -6,7 +6,7 @@ from pathlib import Path
 
 from apphelpers import changed_lines, choose, make_app, open_connection, rows_of
 
-from idsync_tui.ui.dialogs import ConfirmDialog, ProblemsDialog, TextDialog
+from idsync_tui.ui.screens.dialogs import ConfirmDialog, ProblemsDialog, TextDialog
 
 THREE_ALL, LISTS, DEFAULTS = 0, 1, 2
 

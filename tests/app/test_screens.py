@@ -10,9 +10,12 @@ from apphelpers import changed_lines, make_app, open_connection
 from textual.widgets import DataTable, Select
 
 from idsync_tui.cli import main
-from idsync_tui.ui.dialogs import ConfirmDialog, FormDialog, TextDialog
-from idsync_tui.ui.keysbar import KeysBar
-from idsync_tui.ui.screens import AudiencesScreen, DestinationsScreen, JourneysScreen, NavBar
+from idsync_tui.ui.screens.audiences import AudiencesScreen
+from idsync_tui.ui.screens.destinations import DestinationsScreen
+from idsync_tui.ui.screens.dialogs import ConfirmDialog, FormDialog, TextDialog
+from idsync_tui.ui.screens.journeys import JourneysScreen
+from idsync_tui.ui.widgets.frame import NavBar
+from idsync_tui.ui.widgets.keysbar import KeysBar
 
 LISTS = 1
 
@@ -200,14 +203,15 @@ async def test_the_keys_line_follows_the_focus_and_always_keeps_keys_help_and_qu
 
 async def test_every_binding_has_an_id() -> None:
     from idsync_tui.ui import app as app_module
-    from idsync_tui.ui import dialogs, editor, screens
+    from idsync_tui.ui.screens import dialogs, editor
+    from idsync_tui.ui.widgets import list_table
 
     classes = [
         app_module.IdSyncApp,
         editor.ConnectionEditor,
         editor.RowsTable,
-        screens.EntityTable,
-        screens.ConnectionsTable,
+        list_table.EntityTable,
+        list_table.ConnectionsTable,
         dialogs.Dialog,
         dialogs.ConfirmDialog,
         dialogs.ProblemsDialog,

@@ -14,12 +14,15 @@ from textual.binding import Binding
 from textual.reactive import reactive
 from textual.screen import Screen
 
-from idsync_tui import theming
 from idsync_tui.session import Outcome, Session
 from idsync_tui.space.document import SaveConflict, SaveVerifyError
 from idsync_tui.space.model import DataPath
 from idsync_tui.space.problems import Problem
-from idsync_tui.ui.screens import AudiencesScreen, DestinationsScreen, JourneysScreen, SpaceScreen
+from idsync_tui.ui import theming
+from idsync_tui.ui.screens.audiences import AudiencesScreen
+from idsync_tui.ui.screens.base import SpaceScreen
+from idsync_tui.ui.screens.destinations import DestinationsScreen
+from idsync_tui.ui.screens.journeys import JourneysScreen
 
 # Cursor and scroll keys every list has: summed up in one line of the keys help instead of listed.
 NAVIGATION_ACTIONS = ("cursor_", "scroll_", "select_cursor", "page_", "focus_next", "focus_previous", "copy_text")
@@ -34,7 +37,7 @@ SCREEN_NAMES = {
 
 def _profiles_screen() -> Screen:
     """The Profiles screen, imported when first shown: start-up does not pay for the simulator's modules."""
-    from idsync_tui.ui.profiles import ProfilesScreen
+    from idsync_tui.ui.screens.profiles import ProfilesScreen
 
     return ProfilesScreen()
 
@@ -59,6 +62,7 @@ def short_path(path: Path | None) -> str:
 
 class IdSyncApp(App):
     TITLE = "idsync-tui"
+    CSS_PATH = "idsync.tcss"
     MODES = {
         "audiences": AudiencesScreen,
         "journeys": JourneysScreen,
@@ -145,13 +149,13 @@ class IdSyncApp(App):
         self.revision += 1
 
     def open_editor(self, conn_path: DataPath) -> None:
-        from idsync_tui.ui.editor import ConnectionEditor
+        from idsync_tui.ui.screens.editor import ConnectionEditor
 
         self.push_screen(ConnectionEditor(conn_path))
 
     # -- actions -----------------------------------------------------------------------------------------------
     async def action_log(self) -> None:
-        from idsync_tui.ui.logpane import SyncLog
+        from idsync_tui.ui.synclog.pane import SyncLog
 
         log = SyncLog.of(self)
         if isinstance(self.screen, SpaceScreen):
@@ -168,7 +172,7 @@ class IdSyncApp(App):
         self.edited(self.session.redo())
 
     def action_problems(self) -> None:
-        from idsync_tui.ui.dialogs import ProblemsDialog
+        from idsync_tui.ui.screens.dialogs import ProblemsDialog
 
         errors, warnings = self.session.counts
         self.push_screen(
@@ -176,7 +180,7 @@ class IdSyncApp(App):
         )
 
     def action_diff(self) -> None:
-        from idsync_tui.ui.dialogs import TextDialog, diff_text
+        from idsync_tui.ui.screens.dialogs import TextDialog, diff_text
 
         diff = self.session.document.diff()
         body = diff_text(diff) if diff else "No changes: the file on disk is what you see."
@@ -184,8 +188,8 @@ class IdSyncApp(App):
 
     def action_help(self) -> None:
         """The keys that work here: the focused panel's first, then the screen's, then the app's, by binding id."""
-        from idsync_tui.ui.dialogs import TextDialog, keys_text
-        from idsync_tui.ui.editor import ConnectionEditor
+        from idsync_tui.ui.screens.dialogs import TextDialog, keys_text
+        from idsync_tui.ui.screens.editor import ConnectionEditor
 
         screen = self.screen
         grouped: dict[str, tuple[int, list[str], str]] = {}
@@ -209,7 +213,7 @@ class IdSyncApp(App):
         self.push_screen(TextDialog(f"Keys: {name}", body))
 
     def action_save(self, then_quit: bool = False) -> None:
-        from idsync_tui.ui.dialogs import ProblemsDialog
+        from idsync_tui.ui.screens.dialogs import ProblemsDialog
 
         errors = self.session.errors()
         if errors:
@@ -226,7 +230,7 @@ class IdSyncApp(App):
         self.write(force=False, then_quit=then_quit)
 
     def write(self, force: bool, then_quit: bool = False) -> None:
-        from idsync_tui.ui.dialogs import ConfirmDialog
+        from idsync_tui.ui.screens.dialogs import ConfirmDialog
 
         try:
             self.session.document.save(force=force)
@@ -270,7 +274,7 @@ class IdSyncApp(App):
             self.say("Not saved: the file on disk was left as it is")
 
     async def action_quit(self) -> None:
-        from idsync_tui.ui.dialogs import ConfirmDialog
+        from idsync_tui.ui.screens.dialogs import ConfirmDialog
 
         if not self.session.dirty:
             self.exit(0)
@@ -297,7 +301,7 @@ class IdSyncApp(App):
 
     # -- jumping to a problem ----------------------------------------------------------------------------------
     async def jump(self, problem: Problem | None) -> None:
-        from idsync_tui.ui.editor import ConnectionEditor, RowsTable
+        from idsync_tui.ui.screens.editor import ConnectionEditor, RowsTable
 
         if problem is None:
             return

@@ -25,7 +25,7 @@ from textual.theme import Theme
 from idsync_tui.space.lines import build_line_index, line_of
 from idsync_tui.space.loader import did_you_mean
 
-BUNDLED_THEME_DIR = Path(__file__).parent / "themes"
+BUNDLED_THEME_DIR = Path(__file__).parents[1] / "themes"
 DEFAULT_THEME = "idsync-dark"
 # Chosen when NO_COLOR is set: Textual strips colour itself (see `pick_theme`), and this theme's cursors use
 # `reverse`, so they stay visible without colour.

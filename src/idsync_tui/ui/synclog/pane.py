@@ -71,7 +71,7 @@ from idsync_tui.simulator.live import (
 from idsync_tui.simulator.profiles import format_time, scan_times
 from idsync_tui.simulator.render import event_json
 from idsync_tui.space.model import Space
-from idsync_tui.ui.dialogs import FormDialog, TextDialog
+from idsync_tui.ui.screens.dialogs import FormDialog, TextDialog
 
 BATCH = 512  # rows per queue item: one ring extend and one refresh per batch, not per row
 TICK = 0.25  # seconds between moves of the worker's batches into the ring, and repaints (keys repaint at once)

@@ -29,7 +29,7 @@ from idsync_tui.simulator.profiles import Profile, format_time
 from idsync_tui.simulator.render import event_text, notice_text
 from idsync_tui.simulator.timeline import build_units
 from idsync_tui.space.model import ConnectionRef, DataPath, Space
-from idsync_tui.ui.screens import SpaceScreen
+from idsync_tui.ui.screens.base import SpaceScreen
 
 READ_CAP = 10_000  # profiles read from a file; the screen says when a file has more
 LIST_CAP = 1_000  # rows the list shows at once; the search narrows the rest down
@@ -90,20 +90,6 @@ class ProfilesScreen(SpaceScreen):
         Binding("o", "open_connection", "Open conn", id="profiles.open_connection"),
         Binding("escape", "leave_search", "Leave search", show=False, id="profiles.leave_search"),
     ]
-    DEFAULT_CSS = """
-    ProfilesScreen #left { width: 22; }
-    ProfilesScreen.-wide #left { width: 34; }
-    ProfilesScreen #search { margin: 0 0 0 0; }
-    ProfilesScreen ProfilesTable { height: 1fr; }
-    ProfilesScreen #count { height: auto; max-height: 2; padding: 0 1; color: $text-muted; }
-    ProfilesScreen #right { padding: 0 0 0 1; }
-    ProfilesScreen #profile-pane { height: 1fr; }
-    ProfilesScreen #connection-bar { height: 1; }
-    ProfilesScreen #connection-label { width: auto; text-style: bold; }
-    ProfilesScreen #connection { width: 1fr; }
-    ProfilesScreen #events-pane { height: 1fr; }
-    ProfilesScreen.-wide #events-pane { height: 1fr; }
-    """
 
     def __init__(self) -> None:
         super().__init__()

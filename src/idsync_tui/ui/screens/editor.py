@@ -19,9 +19,9 @@ from idsync_tui import catalog
 from idsync_tui.session import Session, owner_label, suggested_destination_key
 from idsync_tui.space.model import ConnectionRef, DataPath, IdRow
 from idsync_tui.space.problems import Problem
-from idsync_tui.ui.dialogs import FormDialog
-from idsync_tui.ui.screens import SpaceScreen
-from idsync_tui.ui.stats import WIDE, ConnectionStats
+from idsync_tui.ui.screens.base import SpaceScreen
+from idsync_tui.ui.screens.dialogs import FormDialog
+from idsync_tui.ui.widgets.stats import WIDE, ConnectionStats
 
 # What to press to fix a flagged row, shown beside its problem.
 FIXES = {
@@ -86,18 +86,6 @@ class ConnectionEditor(SpaceScreen):
         Binding("m", "toggle('send_mobile_ids')", "Mobile IDs", id="editor.send_mobile_ids"),
         Binding("e", "event_names", "Events", id="editor.event_names"),
     ]
-    DEFAULT_CSS = """
-    ConnectionEditor { layout: vertical; }
-    ConnectionEditor #title { text-style: bold; padding: 0 1; }
-    ConnectionEditor #settings { padding: 0 1; height: auto; }
-    ConnectionEditor #notice { padding: 0 1; color: $warning; height: auto; }
-    ConnectionEditor RowsTable { height: 1fr; min-height: 5; }
-    ConnectionEditor #rows-area { height: 1fr; min-height: 7; layout: vertical; }
-    ConnectionEditor.-wide #rows-area { layout: horizontal; }
-    ConnectionEditor.-wide RowsTable { width: 1fr; }
-    ConnectionEditor.-wide ConnectionStats { width: 44; height: 1fr; max-height: 100%; border-left: vkey $panel; }
-    ConnectionEditor #details { height: auto; max-height: 7; padding: 0 1; }
-    """
 
     def __init__(self, conn_path: DataPath) -> None:
         super().__init__()

@@ -1,0 +1,224 @@
+"""The frame the screens share (header, nav, body, log pane, status, keys) and the screen of connection owners.
+
+Dialogs and the sync log are imported where they are first used, not here: the first frame does not wait for
+modules it does not draw (benchmarks/bench_startup.py).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.screen import Screen
+from textual.widgets import DataTable, Header
+
+from idsync_tui.session import Session
+from idsync_tui.space.model import Condition, Connection, DataPath
+from idsync_tui.space.problems import count
+from idsync_tui.ui.widgets.frame import NavBar, StatusLine
+from idsync_tui.ui.widgets.keysbar import KeysBar
+from idsync_tui.ui.widgets.list_table import ConnectionsTable
+
+if TYPE_CHECKING:
+    from idsync_tui.ui.screens.dialogs import FormDialog
+    from idsync_tui.ui.synclog.pane import LogPane
+
+
+class SpaceScreen(Screen):
+    """A screen of the app: header, nav bar, a body, status line, footer; redrawn when the session changes."""
+
+    @property
+    def session(self) -> Session:
+        return self.app.session  # type: ignore[attr-defined]
+
+    def compose(self) -> ComposeResult:
+        yield Header(show_clock=False, icon="≡")
+        yield NavBar()
+        yield from self.compose_body()
+        if getattr(self.app, "sync_log", None) is not None:  # the sync log (l) has been opened: every screen has it
+            from idsync_tui.ui.synclog.pane import LogPane
+
+            yield LogPane()
+        yield StatusLine()
+        yield KeysBar()
+
+    def compose_body(self) -> ComposeResult:
+        yield from ()
+
+    def on_mount(self) -> None:
+        self.watch(self.app, "revision", self._redraw, init=True)
+        self.watch(self.app, "status", self._show_status, init=True)
+
+    async def on_screen_resume(self) -> None:
+        if getattr(self.app, "sync_log", None) is not None:
+            await self.log_pane()
+
+    async def log_pane(self) -> LogPane:
+        """This screen's sync log pane, mounted the first time the log is opened (start-up does not pay for it)."""
+        from idsync_tui.ui.synclog.pane import LogPane
+
+        panes = self.query(LogPane)
+        if panes:
+            return panes.first()
+        pane = LogPane()
+        await self.mount(pane, before=self.query_one(StatusLine))
+        return pane
+
+    def _redraw(self, _revision: int) -> None:
+        self.query_one(NavBar).render_for(self.session)
+        self.refresh_view()
+
+    def _show_status(self, status: tuple[str, bool]) -> None:
+        message, error = status
+        line = self.query_one(StatusLine)
+        line.update(message)
+        line.set_class(error, "error")
+
+    def refresh_view(self) -> None:
+        """Redraw the body from the session's current model."""
+
+    def focus_on(self, target: object) -> None:
+        """Select `target` (an audience, journey, destination...) after a jump from the problems list."""
+
+    def selection(self) -> tuple[str, object] | None:
+        """What the sync log runs for: ("audience", key), ("journey", key), ("connection", path); None: the space."""
+        return None
+
+    # -- shared helpers ---------------------------------------------------------------------------------------
+    def edit(self, change, done: str) -> bool:  # type: ignore[no-untyped-def]
+        outcome = self.session.edit(change, done)
+        self.app.edited(outcome)  # type: ignore[attr-defined]
+        return outcome.ok
+
+    def badge(self, where: str) -> Text:
+        errors, warnings = count(self.session.problems_at(where))
+        if errors:
+            return Text(f"✖{errors}", style="bold red")
+        if warnings:
+            return Text(f"⚠{warnings}", style="yellow")
+        return Text("✔", style="green")
+
+
+def conditions_text(conditions: tuple[Condition, ...], empty: str) -> Text:
+    if not conditions:
+        return Text(empty, style="dim")
+    text = Text()
+    for condition in conditions:
+        value = "" if condition.op == "exists" and condition.value is None else f" {condition.value!r}"
+        text.append(f"  • {condition.trait} {condition.op}{value}\n")
+    text.rstrip()
+    return text
+
+
+def connection_row(screen: SpaceScreen, connection: Connection) -> tuple[object, ...]:
+    sends = [name for name, on_ in (("identify", connection.send_identify), ("track", connection.send_track)) if on_]
+    destination = screen.session.space.destination(connection.destination)
+    if destination is not None and destination.is_list:
+        sends = ["list"]
+    if connection.send_mobile_ids:
+        sends.append("mobile")
+    setup = "custom" if connection.customized else "default"
+    return (
+        connection.destination,
+        setup + (" ●live" if connection.live else ""),
+        str(len(connection.identifiers)) if connection.identifiers else "-",
+        "+".join(sends) or "nothing",
+        screen.badge(connection.where),
+    )
+
+
+def key_dialog(
+    title: str, key: str = "", name: str = "", extra: list[tuple[str, str, object]] | None = None
+) -> FormDialog:
+    from idsync_tui.ui.screens.dialogs import FormDialog
+
+    return FormDialog(title, [("key", "Key:", key), ("name", "Name:", name), *(extra or [])])
+
+
+class OwnerScreen(SpaceScreen):
+    """A screen whose selection owns connections (an audience, a send step): list, connect, disconnect, edit."""
+
+    def owner_connections(self) -> tuple[DataPath, tuple[Connection, ...]] | None:
+        raise NotImplementedError
+
+    def show_connections(self) -> None:
+        table = self.query_one(ConnectionsTable)
+        owner = self.owner_connections()
+        connections = owner[1] if owner else ()
+        table.fill([connection_row(self, c) for c in connections])
+
+    def selected_connection(self) -> Connection | None:
+        owner = self.owner_connections()
+        table = self.query_one(ConnectionsTable)
+        if owner is None or not owner[1] or table.row_count == 0:
+            return None
+        return owner[1][min(table.cursor_row, len(owner[1]) - 1)]
+
+    def owner_selection(self) -> tuple[str, object] | None:
+        return None
+
+    def selection(self) -> tuple[str, object] | None:
+        """The highlighted connection when the connections list has (or last had, before the log) the focus."""
+        from idsync_tui.ui.synclog.pane import LogPane
+
+        panes = self.query(LogPane)
+        focused = panes.first().focus_outside() if panes else self.focused
+        connection = self.selected_connection()
+        if connection is not None and focused is self.query_one(ConnectionsTable):
+            return ("connection", connection.path)
+        return self.owner_selection()
+
+    @on(DataTable.RowSelected, "ConnectionsTable")
+    def open_editor(self) -> None:
+        connection = self.selected_connection()
+        if connection is not None:
+            self.app.open_editor(connection.path)  # type: ignore[attr-defined]
+
+    def action_connect(self) -> None:
+        from idsync_tui.ui.screens.dialogs import FormDialog
+
+        owner = self.owner_connections()
+        if owner is None:
+            self.app.say("Nothing selected to connect: pick an audience or a send step first", error=True)  # type: ignore[attr-defined]
+            return
+        path, connections = owner
+        if not self.session.space.destinations:
+            self.app.say("No destination in this space: add one on the Destinations screen first (press 3)", error=True)  # type: ignore[attr-defined]
+            return
+        free = self.session.destinations_free_for(connections)
+        if not free:
+            self.app.say(  # type: ignore[attr-defined]
+                "Every destination of the space is already connected here; add another on the Destinations screen (3)",
+                error=True,
+            )
+            return
+        options = [(f"{d.key} · {d.name}", d.key) for d in free]
+        dialog = FormDialog("Connect a destination", [("destination", "Destination:", options)])
+
+        def connect(values: dict[str, str] | None) -> None:
+            if values:
+                key = values["destination"]
+                self.edit(lambda d: d.add_connection(path, key), f"connected {key}")
+
+        self.app.push_screen(dialog, connect)
+
+    def action_disconnect(self) -> None:
+        from idsync_tui.ui.screens.dialogs import ConfirmDialog
+
+        connection = self.selected_connection()
+        if connection is None:
+            return
+        dialog = ConfirmDialog(
+            "Disconnect?",
+            f"Remove the connection {connection.where} and its {len(connection.identifiers)} identifier rows? "
+            "(u undoes it)",
+            [("Disconnect", "yes", "error"), ("Cancel", "no", "default")],
+        )
+
+        def disconnect(choice: str | None) -> None:
+            if choice == "yes":
+                self.edit(lambda d: d.remove_connection(connection.path), f"disconnected {connection.where}")
+
+        self.app.push_screen(dialog, disconnect)

@@ -1,0 +1,127 @@
+"""The Destinations screen."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.widgets import DataTable, Static
+
+from idsync_tui import catalog
+from idsync_tui.space.model import Destination
+from idsync_tui.ui.screens.base import SpaceScreen, key_dialog
+from idsync_tui.ui.widgets.list_table import EntityTable, ListTable, selected
+
+
+class DestinationsScreen(SpaceScreen):
+    def compose_body(self) -> ComposeResult:
+        table = EntityTable(id="destinations", cursor_type="row")
+        table.add_columns("Key", "Type", "Name", "Used by", "")
+        yield table
+        yield Static(id="detail")
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        self.query_one("#destinations").focus()
+
+    @property
+    def destination(self) -> Destination | None:
+        return selected(self.query_one("#destinations", DataTable), self.session.space.destinations)  # type: ignore[return-value]
+
+    def refresh_view(self) -> None:
+        space = self.session.space
+        rows = []
+        for destination in space.destinations:
+            kind = catalog.DESTINATION_TYPE_SHORT.get(destination.type, destination.type)
+            if destination.type == catalog.GOOGLE:
+                kind += f" ({destination.external_id_type})"
+            users = len(self.session.users_of(destination.key))
+            rows.append((destination.key, kind, destination.name, str(users), self.badge(destination.where)))
+        self.query_one("#destinations", ListTable).fill(rows)
+        self.show_destination()
+
+    @on(DataTable.RowHighlighted, "#destinations")
+    def show_destination(self) -> None:
+        destination = self.destination
+        detail = self.query_one("#detail", Static)
+        if destination is None:
+            detail.update(Text("No destinations yet: press a to add one from the catalogue.", style="dim"))
+            return
+        users = self.session.users_of(destination.key)
+        text = Text.assemble(
+            (destination.name, "bold"),
+            "  ",
+            (catalog.DESTINATION_TYPE_LABELS.get(destination.type, destination.type), "dim"),
+        )
+        offered = catalog.offered_keys(destination.type)
+        text.append("\nDestination identifiers: " + (", ".join(offered) if offered else "free text"))
+        text.append("\nUsed by: " + (", ".join(users) if users else "nothing yet (connect it from an audience: c)"))
+        detail.update(text)
+
+    def focus_on(self, target: object) -> None:
+        for index, destination in enumerate(self.session.space.destinations):
+            if destination is target:
+                self.query_one("#destinations", DataTable).move_cursor(row=index)
+
+    def action_add(self) -> None:
+        from idsync_tui.ui.screens.dialogs import DestinationDialog
+
+        dialog = DestinationDialog()
+
+        def add(values: dict[str, str] | None) -> None:
+            if values:
+                google = values["type"] == catalog.GOOGLE
+                self.edit(
+                    lambda d: d.add_destination(
+                        values["key"], values["type"], values["name"], values["external_id_type"] if google else None
+                    ),
+                    f"destination {values['key']} added",
+                )
+
+        self.app.push_screen(dialog, add)
+
+    def action_rename(self) -> None:
+        destination = self.destination
+        if destination is None:
+            return
+
+        def rename(values: dict[str, str] | None) -> None:
+            if values:
+                new_key = values["key"] if values["key"] != destination.key else None
+                new_name = values["name"] if values["name"] != destination.name else None
+                if new_key or new_name:
+                    users = len(self.session.users_of(destination.key))
+                    also = f" and its {users} connections" if new_key and users else ""
+                    self.edit(
+                        lambda d: d.rename_destination(destination.key, new_key=new_key, name=new_name),
+                        f"destination {destination.key} renamed{also}",
+                    )
+
+        self.app.push_screen(
+            key_dialog(f"Rename destination {destination.key}", destination.key, destination.name), rename
+        )
+
+    def action_delete(self) -> None:
+        from idsync_tui.ui.screens.dialogs import ConfirmDialog
+
+        destination = self.destination
+        if destination is None:
+            return
+        users = self.session.users_of(destination.key)
+        if users:
+            body = f"{len(users)} connection(s) use it and would be removed with it:\n" + "\n".join(
+                f"  • {u}" for u in users
+            )
+            choices = [("Remove with its connections", "cascade", "error"), ("Cancel", "no", "default")]
+        else:
+            body = "Nothing uses it. (u undoes it)"
+            choices = [("Remove", "yes", "error"), ("Cancel", "no", "default")]
+
+        def delete(choice: str | None) -> None:
+            if choice in ("yes", "cascade"):
+                self.edit(
+                    lambda d: d.remove_destination(destination.key, cascade=choice == "cascade"),
+                    f"destination {destination.key} removed" + (f" with {len(users)} connections" if users else ""),
+                )
+
+        self.app.push_screen(ConfirmDialog(f"Remove destination {destination.key}?", body, choices), delete)

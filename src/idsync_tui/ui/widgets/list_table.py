@@ -1,0 +1,111 @@
+"""The lists the screens show: a DataTable filled from the session, in chunks when long."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual.binding import Binding
+from textual.coordinate import Coordinate
+from textual.geometry import Region
+from textual.strip import Strip
+from textual.widgets import DataTable
+
+# Rows added before the first frame beyond the cursor's screenful; the rest come a chunk per frame after it.
+MIN_FIRST_CHUNK = 30
+CHUNK = 200
+
+
+class ListTable(DataTable):
+    """A list the screens fill from the session: an edit updates the cells it changed, a new list comes in chunks.
+
+    DataTable measures every cell of every new row before the next frame (~0.15 ms a row here), so a 1,000-row list
+    added at once holds the first frame back by ~150 ms, and so would re-adding it for every edit. `fill` updates
+    changed cells in place when the list keeps its length; otherwise it adds a screenful past the cursor and leaves
+    the rest pending: a chunk is added each time a frame showing the table has been rendered, and moving the cursor
+    to a row not added yet (a jump to a problem) adds the rows up to it first.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._rows: list[tuple[object, ...]] | None = None  # what the last fill showed
+        self._pending: tuple[list[tuple[object, ...]], int] | None = None  # rows, and the first not added yet
+        self._chunk_queued = False
+
+    def fill(self, rows: list[tuple[object, ...]]) -> None:
+        """Show `rows`, keeping the cursor where it was when it can."""
+        cursor = min(max(self.cursor_row, 0), max(len(rows) - 1, 0))
+        shown, self._rows = self._rows, rows
+        if shown is not None and len(shown) == len(rows) == self.row_count:
+            for row_index, (old, new) in enumerate(zip(shown, rows, strict=True)):
+                if old != new:
+                    for column, (before, after) in enumerate(zip(old, new, strict=True)):
+                        if before != after:
+                            self.update_cell_at(Coordinate(row_index, column), after)
+            return
+        self.clear()
+        first = cursor + max(self.app.size.height, MIN_FIRST_CHUNK)
+        for row in rows[:first]:
+            self.add_row(*row)
+        if first < len(rows):
+            self._pending = (rows, first)
+            self.refresh()
+        if rows:
+            self.move_cursor(row=cursor)
+
+    def add_pending(self, upto: int | None = None) -> None:
+        """Adds pending rows: a chunk, or every row up to and including `upto`."""
+        if self._pending is None:
+            return
+        rows, start = self._pending
+        end = min(len(rows), start + CHUNK if upto is None else max(upto + 1, start))
+        for row in rows[start:end]:
+            self.add_row(*row)
+        self._pending = (rows, end) if end < len(rows) else None
+
+    def clear(self, columns: bool = False) -> ListTable:
+        self._pending = None
+        return super().clear(columns)  # type: ignore[return-value]
+
+    def move_cursor(
+        self, *, row: int | None = None, column: int | None = None, animate: bool = False, scroll: bool = True
+    ) -> None:
+        if row is not None and row >= self.row_count:
+            self.add_pending(upto=row)
+        super().move_cursor(row=row, column=column, animate=animate, scroll=scroll)
+
+    def render_lines(self, crop: Region) -> list[Strip]:
+        lines = super().render_lines(crop)
+        # While the app batches updates (as it does while mounting), what is rendered is not written out.
+        if self._pending is not None and not self._chunk_queued and not getattr(self.app, "_batch_count", 0):
+            self._chunk_queued = True
+            self.call_later(self._add_chunk)
+        return lines
+
+    def _add_chunk(self) -> None:
+        self._chunk_queued = False
+        if self._pending is not None:
+            self.add_pending()
+            self.refresh()
+
+
+class ConnectionsTable(ListTable):
+    BINDINGS = [
+        Binding("c", "screen.connect", "Connect", id="connections.connect"),
+        Binding("x", "screen.disconnect", "Disconnect", id="connections.disconnect"),
+    ]
+
+
+class EntityTable(ListTable):
+    """A list of audiences, journeys, steps or destinations: add, rename, delete act on it."""
+
+    BINDINGS = [
+        Binding("a", "screen.add", "Add", id="list.add"),
+        Binding("r", "screen.rename", "Rename", id="list.rename"),
+        Binding("d,delete", "screen.delete", "Delete", id="list.delete"),
+    ]
+
+
+def selected(table: DataTable, items: tuple) -> object | None:  # type: ignore[type-arg]
+    if not items or table.row_count == 0:
+        return None
+    return items[min(max(table.cursor_row, 0), len(items) - 1)]
