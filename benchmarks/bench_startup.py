@@ -24,10 +24,10 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
-sys.path.insert(0, str(ROOT / "tests"))
-sys.path.insert(0, str(ROOT / "src"))
+sys.path.insert(0, str(ROOT))  # a script, not a test: the tests package is found from the repository root
 
-from tmux_driver import Tmux  # noqa: E402
+from tests.spaces import generate_space  # noqa: E402
+from tests.tmux_driver import Tmux  # noqa: E402
 
 PYTHON = sys.executable
 # How often the screen is read. Each read starts a `tmux capture-pane` process; every 5 ms that kept ~half of
@@ -39,62 +39,6 @@ APP_FRAME = ("1 Audiences", "braze", "Opened", "? Keys", "^p palette")
 DEMO_SCREEN = ("Acme Outfitters", "vip_app_users", *APP_FRAME)
 BIG_SCREEN = ("Generated space", "audience_00018", *APP_FRAME)
 COMMAND = str(Path(PYTHON).parent / "idsync-tui")
-
-
-def generate_space(audiences: int) -> str:
-    """A space with `audiences` audiences, each with a customized Facebook and a default Braze connection."""
-    out = [
-        "version = 1",
-        "",
-        "[space]",
-        'key = "big"',
-        'name = "Generated space"',
-        "",
-        "[[identifiers]]",
-        'key = "phone"',
-        "",
-        "[[destinations]]",
-        'key = "fb"',
-        'type = "facebook_custom_audiences"',
-        'name = "Facebook"',
-        "",
-        "[[destinations]]",
-        'key = "braze"',
-        'type = "actions"',
-        'name = "Braze"',
-    ]
-    for i in range(audiences):
-        out += [
-            "",
-            f"# Audience {i}",
-            "[[audiences]]",
-            f'key = "audience_{i:05d}"',
-            f'name = "Audience {i}"',
-            "",
-            "[[audiences.conditions]]",
-            'trait = "lifetime_value"',
-            'op = ">="',
-            f"value = {i % 1000}",
-            "",
-            "[[audiences.connections]]",
-            'destination = "fb"',
-            'setup = "customized"',
-            "send_mobile_ids = true",
-        ]
-        for segment, key, strategy in (
-            ("email", "EMAIL", "last_added"),
-            ("ios.idfa", "MADID", "all"),
-            ("phone", "PHONE", "first_added"),
-        ):
-            out += [
-                "",
-                "[[audiences.connections.identifiers]]",
-                f'segment = "{segment}"',
-                f'destination = "{key}"',
-                f'strategy = "{strategy}"',
-            ]
-        out += ["", "[[audiences.connections]]", 'destination = "braze"', "send_identify = true"]
-    return "\n".join(out) + "\n"
 
 
 def first_frame(command: list[str], marker: tuple[str, ...], env: dict[str, str] | None = None) -> float:

@@ -203,6 +203,6 @@ def _open_and_run(path: Path, demo: bool, theme: str | None, err: TextIO) -> int
     if not sys.stdout.isatty():
         print("idsync-tui: the app needs a terminal; for scripts use `idsync-tui validate` / `simulate`", file=err)
         return 2
-    from idsync_tui.app import run
+    from idsync_tui.ui.app import run
 
     return run(document, theme=theme, demo=demo)

@@ -7,13 +7,14 @@ from pathlib import Path
 
 from rich.text import Text
 
-from idsync_tui.session import Session
-from idsync_tui.ui.app import IdSyncApp
+from idsync_tui.space.document import SpaceDocument
+from idsync_tui.ui.app import IdSyncApp, create_app
 from idsync_tui.ui.screens.editor import RowsTable
 
 
 def make_app(path: Path) -> IdSyncApp:
-    return IdSyncApp(Session.open(path))
+    """The app on the space at `path`, built by the same factory as the command line."""
+    return create_app(SpaceDocument.open(path))
 
 
 def cell_text(cell: object) -> str:

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from apphelpers import changed_lines, choose, make_app, open_connection, rows_of
 from textual.widgets import RadioButton, Select
 
 from idsync_tui import catalog
 from idsync_tui.ui.screens.dialogs import ProblemsDialog
 from idsync_tui.ui.screens.editor import ConnectionEditor, RowDialog
+from tests.app.apphelpers import changed_lines, choose, make_app, open_connection, rows_of
 
 THREE_ALL, LISTS, DEFAULTS = 0, 1, 2  # audiences of tests/app/space.toml
 BRAZE, SPARE = 0, 1

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from apphelpers import cell_text, make_app
 from textual.widgets import DataTable
+
+from tests.app.apphelpers import cell_text, make_app
 
 COUNT = 750  # more than the first chunk plus one more chunk of rows
 

@@ -11,7 +11,6 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from apphelpers import make_app
 
 from idsync_tui.simulator import live
 from idsync_tui.simulator.command import run_simulate
@@ -19,6 +18,7 @@ from idsync_tui.simulator.live import event_row
 from idsync_tui.ui.screens.dialogs import TextDialog
 from idsync_tui.ui.synclog import pane as logpane
 from idsync_tui.ui.synclog.pane import EventList, LogPane, SyncLog
+from tests.app.apphelpers import make_app
 
 SAMPLES = Path(__file__).resolve().parents[2] / "sample_spaces"
 

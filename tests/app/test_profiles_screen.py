@@ -10,13 +10,13 @@ import shutil
 from pathlib import Path
 
 import pytest
-from apphelpers import make_app, open_connection
 from rich.console import Console
 from textual.widgets import Select, Static
 
 from idsync_tui.simulator.command import run_simulate
 from idsync_tui.ui.screens.profiles import ProfilesScreen, ProfilesTable
 from idsync_tui.ui.widgets.stats import ConnectionStats
+from tests.app.apphelpers import make_app, open_connection
 
 DEMO = Path(__file__).parents[2] / "sample_spaces"
 SIZE = (80, 24)

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from apphelpers import changed_lines, choose, make_app, open_connection, rows_of
-
 from idsync_tui.ui.screens.dialogs import ConfirmDialog, ProblemsDialog, TextDialog
+from tests.app.apphelpers import changed_lines, choose, make_app, open_connection, rows_of
 
 THREE_ALL, LISTS, DEFAULTS = 0, 1, 2
 

@@ -6,7 +6,6 @@ import gc
 import io
 from pathlib import Path
 
-from apphelpers import changed_lines, make_app, open_connection
 from textual.widgets import DataTable, Select
 
 from idsync_tui.cli import main
@@ -16,6 +15,7 @@ from idsync_tui.ui.screens.dialogs import ConfirmDialog, FormDialog, TextDialog
 from idsync_tui.ui.screens.journeys import JourneysScreen
 from idsync_tui.ui.widgets.frame import NavBar
 from idsync_tui.ui.widgets.keysbar import KeysBar
+from tests.app.apphelpers import changed_lines, make_app, open_connection
 
 LISTS = 1
 

@@ -10,7 +10,8 @@ import shutil
 from pathlib import Path
 
 import pytest
-from apphelpers import make_app
+
+from tests.app.apphelpers import make_app
 
 DEMO = Path(__file__).parents[2] / "sample_spaces"
 

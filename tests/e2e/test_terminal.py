@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).parents[1]))
-from tmux_driver import Tmux, tmux_available  # noqa: E402
+from tests.spaces import generate_space
+from tests.tmux_driver import Tmux, tmux_available
 
 pytestmark = [
     pytest.mark.e2e,
@@ -90,9 +90,6 @@ def test_a_file_that_cannot_be_parsed_says_where_and_exits_2(tmp_path: Path) -> 
 
 
 def test_a_large_space_read_by_the_start_up_child_opens_edits_and_saves(tmp_path: Path) -> None:
-    sys.path.insert(0, str(ROOT / "benchmarks"))
-    from bench_startup import generate_space
-
     space = tmp_path / "big.toml"
     space.write_text(generate_space(1000))  # ~1 MB: read in a child process while Textual imports
     before = space.read_text()

@@ -6,9 +6,8 @@ import argparse
 import io
 import json
 
-from simhelpers import HEAD, identifier, profile_line
-
 from idsync_tui.simulator.command import run_simulate
+from tests.simulator.simhelpers import HEAD, identifier, profile_line
 
 BODY = """
 [[audiences]]

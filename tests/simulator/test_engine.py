@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import hashlib
 
-from simhelpers import (
+from idsync_tui.simulator.engine import EXIT, SyncContext, build_plan, connection_events
+from idsync_tui.simulator.profiles import build_profile
+from tests.simulator.simhelpers import (
     START,
     events_of,
     identifier,
@@ -14,9 +16,6 @@ from simhelpers import (
     simulate,
     space_from,
 )
-
-from idsync_tui.simulator.engine import EXIT, SyncContext, build_plan, connection_events
-from idsync_tui.simulator.profiles import build_profile
 
 ABC_SHA256 = "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"  # sha256("abc"), FIPS 180-2
 DIGITS_123_SHA256 = "a665a45920422f9d417e4867efdc4fb8a04a1f3fff1fa07e998e86f7f7a27ae3"  # sha256("123")

@@ -8,11 +8,11 @@ import re
 
 from hypothesis import given
 from hypothesis import strategies as st
-from simhelpers import events_of, identifier, profile_line, run_lines, space_from
 
 from idsync_tui.simulator.engine import hash_email, hash_phone
 from idsync_tui.simulator.profiles import _decode
 from idsync_tui.simulator.render import event_json
+from tests.simulator.simhelpers import events_of, identifier, profile_line, run_lines, space_from
 
 STANDARD = json.JSONEncoder(separators=(",", ":")).encode  # what event_json used to be
 

@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from simhelpers import HEAD, identifier, profile_line
 
 from idsync_tui.simulator import live
 from idsync_tui.simulator.command import run_simulate
@@ -37,6 +36,7 @@ from idsync_tui.simulator.live import (
 from idsync_tui.simulator.profiles import scan_times
 from idsync_tui.space.loader import load_space, parse_text
 from idsync_tui.space.model import Space
+from tests.simulator.simhelpers import HEAD, identifier, profile_line
 
 ACME = Path(__file__).resolve().parents[2] / "sample_spaces" / "acme.toml"
 

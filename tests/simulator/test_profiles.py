@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import json
 
-from simhelpers import identifier, profile_line
-
 from idsync_tui.simulator.profiles import BadLine, Change, Profile, read_profiles, scan_times, time_key
+from tests.simulator.simhelpers import identifier, profile_line
 
 LIMITS = {"user_id": 1, "email": 5, "phone": 2}
 

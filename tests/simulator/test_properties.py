@@ -6,9 +6,9 @@ from math import prod
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from simhelpers import identifier, profile_line, simulate
 
 from idsync_tui import catalog
+from tests.simulator.simhelpers import identifier, profile_line, simulate
 
 KINDS = ["user_id", "email", "ios.idfa", "anonymous_id", "phone", "crm_id"]
 CUSTOM = {"phone", "crm_id"}

@@ -8,7 +8,6 @@ import sys
 from pathlib import Path
 
 import pytest
-from simhelpers import identifier, profile_line, space_from
 
 from idsync_tui.simulator.profiles import build_profile
 from idsync_tui.simulator.stats import (
@@ -19,6 +18,7 @@ from idsync_tui.simulator.stats import (
     strategy_picks,
 )
 from idsync_tui.space.model import Space
+from tests.simulator.simhelpers import identifier, profile_line, space_from
 
 
 def vip_space(email_strategy: str = "last_added", setup: str = "customized") -> Space:

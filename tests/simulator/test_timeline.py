@@ -5,9 +5,17 @@ from __future__ import annotations
 import json
 from datetime import timedelta
 
-from simhelpers import START, bad_lines_of, events_of, identifier, notices_of, profile_line, run_lines, space_from
-
 from idsync_tui.simulator.timeline import ConfigVersion
+from tests.simulator.simhelpers import (
+    START,
+    bad_lines_of,
+    events_of,
+    identifier,
+    notices_of,
+    profile_line,
+    run_lines,
+    space_from,
+)
 
 HIGH_VALUE = """
 [[audiences]]

@@ -15,7 +15,7 @@ from textual.reactive import reactive
 from textual.screen import Screen
 
 from idsync_tui.session import Outcome, Session
-from idsync_tui.space.document import SaveConflict, SaveVerifyError
+from idsync_tui.space.document import SaveConflict, SaveVerifyError, SpaceDocument
 from idsync_tui.space.model import DataPath
 from idsync_tui.space.problems import Problem
 from idsync_tui.ui import theming
@@ -326,3 +326,15 @@ class IdSyncApp(App):
             if row_index is not None:
                 editor.query_one(RowsTable).move_cursor(row=row_index)
         self.say(f"{problem.code}: {problem.message}", error=problem.is_error)
+
+
+def create_app(document: SpaceDocument, theme: str | None = None, demo: bool = False) -> IdSyncApp:
+    """The app on an opened document: what `idsync-tui SPACE` runs, and what the tests and snapshots drive."""
+    return IdSyncApp(Session(document, demo=demo), theme=theme)
+
+
+def run(document: SpaceDocument, theme: str | None = None, demo: bool = False) -> int:
+    """Runs the app until it quits; its exit code."""
+    app = create_app(document, theme=theme, demo=demo)
+    app.run()
+    return app.return_code or 0

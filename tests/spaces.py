@@ -1,0 +1,59 @@
+"""Generated spaces for the tests and benchmarks/bench_startup.py."""
+
+from __future__ import annotations
+
+
+def generate_space(audiences: int) -> str:
+    """A space with `audiences` audiences, each with a customized Facebook and a default Braze connection."""
+    out = [
+        "version = 1",
+        "",
+        "[space]",
+        'key = "big"',
+        'name = "Generated space"',
+        "",
+        "[[identifiers]]",
+        'key = "phone"',
+        "",
+        "[[destinations]]",
+        'key = "fb"',
+        'type = "facebook_custom_audiences"',
+        'name = "Facebook"',
+        "",
+        "[[destinations]]",
+        'key = "braze"',
+        'type = "actions"',
+        'name = "Braze"',
+    ]
+    for i in range(audiences):
+        out += [
+            "",
+            f"# Audience {i}",
+            "[[audiences]]",
+            f'key = "audience_{i:05d}"',
+            f'name = "Audience {i}"',
+            "",
+            "[[audiences.conditions]]",
+            'trait = "lifetime_value"',
+            'op = ">="',
+            f"value = {i % 1000}",
+            "",
+            "[[audiences.connections]]",
+            'destination = "fb"',
+            'setup = "customized"',
+            "send_mobile_ids = true",
+        ]
+        for segment, key, strategy in (
+            ("email", "EMAIL", "last_added"),
+            ("ios.idfa", "MADID", "all"),
+            ("phone", "PHONE", "first_added"),
+        ):
+            out += [
+                "",
+                "[[audiences.connections.identifiers]]",
+                f'segment = "{segment}"',
+                f'destination = "{key}"',
+                f'strategy = "{strategy}"',
+            ]
+        out += ["", "[[audiences.connections]]", 'destination = "braze"', "send_identify = true"]
+    return "\n".join(out) + "\n"
