@@ -81,17 +81,21 @@ class Tmux:
     def screen(self) -> str:
         return self._tmux("capture-pane", "-p", "-J", "-t", "main").stdout  # -J: wrapped lines joined
 
-    def wait_for(self, text: str | tuple[str, ...], timeout: float = 10.0, poll: float = 0.02) -> str:
-        """Waits until the screen shows `text` (every one of them, when a tuple); returns the screen."""
-        texts = (text,) if isinstance(text, str) else text
+    def wait_for(self, *texts: str | tuple[str, ...], timeout: float = 10.0, poll: float = 0.02) -> str:
+        """Waits until the screen shows every one of `texts` at once (a tuple counts as its texts); returns it.
+
+        Wait for everything a test goes on to assert: a screen is drawn in several writes, so one text being there
+        says nothing about the others yet.
+        """
+        wanted = tuple(t for text in texts for t in ((text,) if isinstance(text, str) else text))
         deadline = time.monotonic() + timeout
         screen = ""
         while time.monotonic() < deadline:
             screen = self.screen()
-            if all(t in screen for t in texts):
+            if all(t in screen for t in wanted):
                 return screen
             time.sleep(poll)
-        raise TimeoutError(f"{texts!r} did not all appear within {timeout}s; the screen was:\n{screen}")
+        raise TimeoutError(f"{wanted!r} did not all appear within {timeout}s; the screen was:\n{screen}")
 
     def exited(self) -> bool:
         result = self._tmux("display-message", "-p", "-t", "main", "#{pane_dead}", check=False)
