@@ -348,3 +348,88 @@ def test_a_value_that_differs_only_in_case_gets_the_right_suggestion() -> None:
     (problem,) = [p for p in parse_text(text).problems if p.code == "IDS002"]
     assert problem.line == 16
     assert problem.message.endswith('Did you mean "all"?')
+
+
+# -- [space] default_phone_country_code ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("code", ["1", "44", "353"])
+def test_a_country_calling_code_is_read_into_the_model(code):
+    result = parse_text(MINIMAL + f'default_phone_country_code = "{code}"\n', "space.toml")
+    assert result.problems == [] and result.space.default_phone_country_code == code
+
+
+def test_without_a_country_code_the_model_has_none():
+    assert parse_text(MINIMAL, "space.toml").space.default_phone_country_code is None
+
+
+@pytest.mark.parametrize(
+    ("value", "fix"),
+    [('"+44"', '"44"'), ('"uk"', '"44"'), ('"0044"', '"44"'), ('""', '"44"'), ('"1234"', '"44"')],
+)
+def test_a_bad_country_code_is_ids002_at_its_line_saying_what_to_write(value, fix):
+    text = MINIMAL + f"default_phone_country_code = {value}\n"
+    problem = one(text, "IDS002")
+    assert problem.line == line_with(text, "default_phone_country_code")
+    assert "1 to 3 digits without + or leading zeros" in problem.message
+    assert problem.message.endswith(f"write default_phone_country_code = {fix}")
+    assert parse_text(text, "space.toml").space.default_phone_country_code is None
+
+
+def test_a_country_code_written_as_a_number_is_ids002_asking_for_quotes():
+    text = MINIMAL + "default_phone_country_code = 44\n"
+    problem = one(text, "IDS002")
+    assert problem.message == (
+        '"default_phone_country_code" in space must be a string, not an integer '
+        '(write it in quotes: default_phone_country_code = "44")'
+    )
+
+
+# -- an empty required string is IDS002, like a missing one ---------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("block", "key"),
+    [
+        ('[[audiences]]\nkey = ""\nname = "VIP"\n', "key"),
+        ('[[audiences]]\nkey = "vip"\nname = ""\n', "name"),
+        ('[[destinations]]\nkey = ""\ntype = "actions"\nname = "Braze"\n', "key"),
+        ('[[destinations]]\nkey = "braze"\ntype = "actions"\nname = ""\n', "name"),
+        ('[[identifiers]]\nkey = ""\n', "key"),
+        ('[[journeys]]\nkey = "j"\nname = ""\n', "name"),
+        ('[[journeys]]\nkey = "j"\nname = "J"\n[[journeys.steps]]\nkey = ""\ntype = "filter"\n', "key"),
+    ],
+)
+def test_an_empty_required_string_is_ids002_at_its_line(block, key):
+    text = MINIMAL + "\n" + block
+    problem = one(text, "IDS002")
+    assert f'"{key}" in ' in problem.message and "is empty" in problem.message
+    assert problem.line == line_with(text, f'{key} = ""')
+
+
+def test_an_empty_space_key_or_name_is_ids002():
+    for text in ('version = 1\n[space]\nkey = ""\nname = "A"\n', 'version = 1\n[space]\nkey = "a"\nname = ""\n'):
+        assert "is empty" in one(text, "IDS002").message
+
+
+@pytest.mark.parametrize("table", ["destinations", "steps"])
+def test_an_empty_type_is_ids002(table):
+    if table == "destinations":
+        text = MINIMAL + '\n[[destinations]]\nkey = "d"\ntype = ""\nname = "D"\n'
+    else:
+        text = MINIMAL + '\n[[journeys]]\nkey = "j"\nname = "J"\n[[journeys.steps]]\nkey = "s"\ntype = ""\n'
+    problem = one(text, "IDS002")
+    assert problem.line == line_with(text, 'type = ""')
+
+
+def test_an_empty_row_segment_is_ids002_and_not_an_unknown_identifier():
+    from idsync_tui.rules import validate
+
+    text = MINIMAL + (
+        '\n[[destinations]]\nkey = "braze"\ntype = "actions"\nname = "Braze"\n'
+        '\n[[audiences]]\nkey = "vip"\nname = "VIP"\n[[audiences.connections]]\ndestination = "braze"\n'
+        'setup = "customized"\n[[audiences.connections.identifiers]]\nsegment = ""\ndestination = "email"\n'
+    )
+    problem = one(text, "IDS002")
+    assert problem.message.startswith('"segment" in audiences[vip].connections[braze].identifiers[1] is empty')
+    assert [p.code for p in validate(parse_text(text, "space.toml")) if p.is_error] == ["IDS002"]

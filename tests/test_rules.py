@@ -652,3 +652,29 @@ def test_rule_messages_say_what_to_do():
     assert len({p.code for p in problems}) >= 8
     for problem in problems:
         assert re.search(r"; [a-z]", problem.message) or problem.code == "IDS103", problem.message
+
+
+# -- IDS209 api-row-limit -----------------------------------------------------------------------------------------
+
+BRAZE_ROWS = [
+    ("user_id", "external_id", "last_added"),
+    ("email", "email", "last_added"),
+    ("phone", "phone", "last_added"),
+    ("crm_id", "crm", "last_added"),
+    ("ga_client_id", "ga", "last_added"),
+    ("group_id", "group", "last_added"),
+]
+
+
+def test_six_rows_in_one_connection_is_ids209_a_warning_at_the_sixth_row():
+    text = space_text(connection("braze", CUSTOMIZED, BRAZE_ROWS))
+    [problem] = only(problems_for(text), "IDS209")
+    assert problem.severity == "warning" and CODES["IDS209"] == ("api-row-limit", "warning")
+    assert problem.line == line_with(text, "# row group_id -> group")
+    assert problem.where == "audiences[high_value].connections[braze]"
+    assert "Public API (idSyncConfiguration) takes at most 5" in problem.message
+
+
+def test_five_rows_is_not_ids209():
+    text = space_text(connection("braze", CUSTOMIZED, BRAZE_ROWS[:5]))
+    assert only(problems_for(text), "IDS209") == []

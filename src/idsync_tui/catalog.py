@@ -87,9 +87,59 @@ GOOGLE_MATCHER = MappingProxyType({"email": "email", "mobile_id": "mobile_advert
 # Google Ads Remarketing Lists: at most this many rows beyond the matcher (IDS107).
 GOOGLE_MAX_EXTRA_ROWS = 1
 
-# Facebook and Google receive PII normalised and SHA-256 hashed, except these keys, which go as they are.
-UNHASHED_KEYS: frozenset[str] = frozenset({"MADID", "EXTERN_ID", "mobile_advertising_id"})
+# How Facebook and Google receive each destination key (domain.md section 3b): the normalisation rule (a name from
+# simulator/normalise.py's table) and whether the normalised text is SHA-256 hashed. Other destinations get raw
+# values. This table is the only place that says which key gets which treatment.
+NORMALISATION = MappingProxyType(
+    {
+        FACEBOOK: MappingProxyType(
+            {
+                "EMAIL": ("email", True),
+                "PHONE": ("phone_digits", True),
+                "FN": ("letters", True),
+                "LN": ("letters", True),
+                "FI": ("first_letter", True),
+                "CT": ("letters", True),
+                "ST": ("us_state", True),
+                "ZIP": ("zip", True),
+                "COUNTRY": ("country", True),
+                "GEN": ("gender", True),
+                "DOBY": ("year", True),
+                "DOBM": ("month", True),
+                "DOBD": ("day", True),
+                "MADID": ("device_id_lower", False),
+                "EXTERN_ID": ("as_is", False),
+            }
+        ),
+        GOOGLE: MappingProxyType(
+            {
+                "email": ("email", True),
+                "phone": ("phone_e164", True),
+                "mobile_advertising_id": ("device_id", False),
+                "crm_id": ("trimmed", False),
+            }
+        ),
+    }
+)
+# A key a list destination's dropdown does not offer (IDS105, an error) is simulated as trimmed, lower-cased, hashed.
+FALLBACK_NORMALISATION: tuple[str, bool] = ("trimmed_lower", True)
+# Keys sent as they are (no hashing), derived from the table above.
+UNHASHED_KEYS: frozenset[str] = frozenset(
+    key for table in NORMALISATION.values() for key, (_, hashed) in table.items() if not hashed
+)
 HASHING_DESTINATION_TYPES: frozenset[str] = LIST_DESTINATION_TYPES
+
+
+def normalisation(destination_type: str, key: str) -> tuple[str, bool] | None:
+    """(rule name, hashed) for a value sent to `key` of a list destination; None where values go raw."""
+    table = NORMALISATION.get(destination_type)
+    if table is None:
+        return None
+    return table.get(key, FALLBACK_NORMALISATION)
+
+
+# Identifier rows one connection may have for Segment's Public API (`idSyncConfiguration`) to apply it (IDS209).
+API_ROW_LIMIT = 5
 
 STRATEGIES: tuple[str, ...] = ("last_added", "first_added", "all")
 DEFAULT_STRATEGY = "last_added"
@@ -155,6 +205,11 @@ _DEFAULT_SETUP_LIST_COLUMNS = MappingProxyType(
         ),
     }
 )
+
+
+# Under Default setup these list destinations take only the most recent value of their matcher, one row per member
+# (Google Ads Remarketing Lists: "Engage sends the most recent id"), not one row per value.
+DEFAULT_SETUP_LATEST_ONLY: frozenset[str] = frozenset({GOOGLE})
 
 
 def default_setup_list_columns(destination_type: str, external_id_type: str | None) -> Mapping[str, str]:

@@ -1,4 +1,4 @@
-"""The ID Sync rules (IDS101-IDS109, IDS201-IDS208): one function per rule, registered in `RULES`.
+"""The ID Sync rules (IDS101-IDS109, IDS201-IDS209): one function per rule, registered in `RULES`.
 
 The app and the `validate` command both ask this table, so no rule is written twice. A "connection" rule looks at
 one connection (the editor re-checks only the connection it just changed); a "space" rule looks at the whole space.
@@ -329,6 +329,22 @@ def live_change(space: Space, ref: ConnectionRef) -> Iterator[Problem]:
         )
 
 
+def api_row_limit(space: Space, ref: ConnectionRef) -> Iterator[Problem]:
+    """IDS209: more identifier rows than Segment's Public API (`idSyncConfiguration`) takes; reported once, at the
+    first row over the limit. Rows under Default setup count too: they are part of the connection's config."""
+    rows = ref.connection.identifiers
+    if len(rows) > catalog.API_ROW_LIMIT:
+        yield _problem(
+            space,
+            "IDS209",
+            f"{len(rows)} identifier rows; Segment's Public API (idSyncConfiguration) takes at most "
+            f"{catalog.API_ROW_LIMIT}, so this connection cannot be applied through it (only in the Segment app); "
+            f"remove {len(rows) - catalog.API_ROW_LIMIT} to keep it scriptable",
+            ref.connection.where,
+            rows[catalog.API_ROW_LIMIT].line,
+        )
+
+
 # -- space rules --------------------------------------------------------------------------------------------
 
 
@@ -410,6 +426,7 @@ RULES: tuple[Rule, ...] = (
     Rule("IDS206", "space", unused_identifier),
     Rule("IDS207", "connection", live_change),
     Rule("IDS208", "space", profiles_missing),
+    Rule("IDS209", "connection", api_row_limit),
 )
 
 CONNECTION_CHECKS: tuple[ConnectionCheck, ...] = tuple(r.check for r in RULES if r.scope == "connection")  # type: ignore[misc]

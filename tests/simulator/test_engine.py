@@ -249,10 +249,10 @@ destination = "FN"
 """
 
 
-def test_facebook_rows_are_normalised_and_sha256_hashed_except_madid():
+def test_facebook_rows_are_normalised_per_key_and_sha256_hashed_except_madid():
     ids = [
         identifier("email", "  ABC "),
-        identifier("phone", "1-2-3"),
+        identifier("phone", "+1-2-3"),
         identifier("ios.idfa", "6D92078A-8246"),
         identifier("crm_id", " AbC"),
         identifier("user_id", "u1"),
@@ -262,13 +262,18 @@ def test_facebook_rows_are_normalised_and_sha256_hashed_except_madid():
     assert events[0]["payload"] == {
         "EMAIL": ABC_SHA256,
         "PHONE": DIGITS_123_SHA256,
-        "MADID": "6D92078A-8246",
+        "MADID": "6d92078a-8246",
         "FN": ABC_SHA256,
     }
     notes = events[0]["notes"]
     assert "EMAIL: email trimmed and lower-cased, then SHA-256 hashed for Facebook Custom Audiences" in notes
-    assert "PHONE: phone reduced to its digits, then SHA-256 hashed for Facebook Custom Audiences" in notes
-    assert "MADID: sent unhashed (Facebook Custom Audiences takes MADID as it is)" in notes
+    assert (
+        "PHONE: phone reduced to country code and number, digits only, no leading zeros, then SHA-256 hashed for "
+        "Facebook Custom Audiences"
+    ) in notes
+    assert (
+        "MADID: ios.idfa lower-cased (hyphens kept), sent unhashed (Facebook Custom Audiences takes MADID unhashed)"
+    ) in notes
 
 
 def test_google_default_setup_sends_its_matcher_hashed_and_nothing_else():

@@ -8,14 +8,13 @@ runner numbers them) or a `Notice` when the rules leave nothing to send. Semanti
 
 from __future__ import annotations
 
-import hashlib
-import re
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from itertools import product
 from typing import Any
 
 from idsync_tui import catalog
+from idsync_tui.simulator import normalise
+from idsync_tui.simulator.normalise import Encoder
 from idsync_tui.simulator.profiles import Profile
 from idsync_tui.space.model import Connection, Space
 
@@ -25,50 +24,14 @@ ENTER, EXIT = "enter", "exit"
 Sent = tuple[str, str, str]
 
 _NOT_DEFAULT = "custom identifier, never sent under default setup"
-_NON_DIGITS = re.compile(r"[^0-9]")
-_ASCII_NON_DIGITS = str.maketrans("", "", "".join(chr(c) for c in range(128) if not 48 <= c <= 57))
 
-# CPython's own SHA-256 hashes a short value in about half the time OpenSSL's takes (OpenSSL 3 pays a provider
-# look-up on every new hash object); both give the same digest.
-try:
-    from _sha256 import sha256 as _new_sha256  # Python 3.11
-except ImportError:  # pragma: no cover - 3.12+ names it _sha2; builds without it use hashlib's
-    try:
-        from _sha2 import sha256 as _new_sha256  # type: ignore[no-redef]
-    except ImportError:
-        _new_sha256 = hashlib.sha256
+# Readiness counts, per Segment identifier: [values sent, of which matchable] (domain.md 3b, "Match readiness").
+Tally = dict[str, list[int]]
 
 
-def _sha256(text: str) -> str:
-    return _new_sha256(text.encode("utf-8")).hexdigest()
-
-
-def hash_email(value: str) -> str:
-    return _new_sha256(value.strip().lower().encode("utf-8")).hexdigest()
-
-
-def hash_phone(value: str) -> str:
-    # Only ASCII digits count; str.translate does that for ASCII text several times faster than the regex.
-    digits = value.translate(_ASCII_NON_DIGITS) if value.isascii() else _NON_DIGITS.sub("", value)
-    return _new_sha256(digits.encode("utf-8")).hexdigest()
-
-
-def hash_text(value: str) -> str:
-    return _sha256(value.strip().lower())
-
-
-def _encoder(destination_type: str, segment: str, key: str) -> tuple[Callable[[str], str] | None, str | None]:
-    """How a value goes to this destination key: (None, None) raw, else (hash function, the note saying so)."""
-    label = catalog.DESTINATION_TYPE_LABELS.get(destination_type, destination_type)
-    if destination_type not in catalog.HASHING_DESTINATION_TYPES:
-        return None, None
-    if key in catalog.UNHASHED_KEYS:
-        return None, f"{key}: sent unhashed ({label} takes {key} as it is)"
-    if key.lower() == "email":
-        return hash_email, f"{key}: {segment} trimmed and lower-cased, then SHA-256 hashed for {label}"
-    if key.lower() == "phone":
-        return hash_phone, f"{key}: {segment} reduced to its digits, then SHA-256 hashed for {label}"
-    return hash_text, f"{key}: {segment} trimmed and lower-cased, then SHA-256 hashed for {label}"
+def _encoder(space: Space, destination_type: str, segment: str, key: str) -> Encoder | None:
+    """How a value goes to this destination key: None raw, else the catalogue's normalisation (and hashing)."""
+    return normalise.encoder(destination_type, segment, key, space.default_phone_country_code)
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,8 +41,11 @@ class RowPlan:
     segment: str
     key: str
     strategy: str = catalog.DEFAULT_STRATEGY
-    encode: Callable[[str], str] | None = None
-    hash_note: str | None = None
+    encoder: Encoder | None = None
+
+    @property
+    def hash_note(self) -> str | None:
+        return self.encoder.note if self.encoder is not None else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,6 +91,7 @@ class ConnectionPlan:
     unsent_reason: dict[str, str] = field(default_factory=dict)
     reads: frozenset[str] = frozenset()
     limits: dict[str, int] = field(default_factory=dict)
+    latest_only: bool = False  # default setup: one event carrying the most recent value (Google Ads lists)
     # What connection_events works out from the settings above, on its first call (not part of the plan's value).
     derived: Any = field(default=None, repr=False, compare=False)
 
@@ -141,6 +108,7 @@ def build_plan(
         calls = tuple(c for c, on in (("identify", connection.send_identify), ("track", connection.send_track)) if on)
     mobile_on = connection.send_mobile_ids
     unsent: dict[str, str] = {}
+    latest_only = False
     rows: list[RowPlan] = []
     default_rows: dict[str, RowPlan] = {}
     notes: list[str] = []
@@ -150,19 +118,23 @@ def build_plan(
             if row.segment in catalog.MOBILE_IDS and not mobile_on:
                 unsent[row.segment] = "dropped, send_mobile_ids is off"
                 continue
-            encode, hash_note = _encoder(kind, row.segment, row.destination) if is_list else (None, None)
-            rows.append(RowPlan(row.segment, row.destination, row.strategy, encode, hash_note))
+            encoder = _encoder(space, kind, row.segment, row.destination) if is_list else None
+            rows.append(RowPlan(row.segment, row.destination, row.strategy, encoder))
         reads = frozenset(row.segment for row in connection.identifiers)
     else:
         if connection.customized:
             notes.append("customized setup with no rows: the default identifiers are synced")
-        else:
-            notes.append("default setup: one event per value of each default identifier")
+        label = catalog.DESTINATION_TYPE_LABELS.get(kind, kind)
         if is_list:
             columns = catalog.default_setup_list_columns(kind, destination.external_id_type)
+            latest_only = kind in catalog.DEFAULT_SETUP_LATEST_ONLY
         else:
             columns = {t: t for t in catalog.DEFAULT_IDENTIFIERS}
-        label = catalog.DESTINATION_TYPE_LABELS.get(kind, kind)
+        if latest_only:
+            matcher = " or ".join(dict.fromkeys(columns)) if len(columns) > 1 else next(iter(columns), "")
+            notes.append(f"default setup: {label} get one row per member, the most recently added {matcher}")
+        elif not connection.customized:
+            notes.append("default setup: one event per value of each default identifier")
         for segment in catalog.DEFAULT_IDENTIFIERS:
             if segment in catalog.MOBILE_IDS and not mobile_on:
                 unsent[segment] = "dropped, send_mobile_ids is off"
@@ -172,8 +144,8 @@ def build_plan(
                 unsent[segment] = f"not sent, {label} has no column for it under default setup"
             else:
                 key = columns[segment]
-                encode, hash_note = _encoder(kind, segment, key) if is_list else (None, None)
-                default_rows[segment] = RowPlan(segment, key, "all", encode, hash_note)
+                encoder = _encoder(space, kind, segment, key) if is_list else None
+                default_rows[segment] = RowPlan(segment, key, "all", encoder)
         reads = frozenset(catalog.DEFAULT_IDENTIFIERS)
     return ConnectionPlan(
         source=source,
@@ -194,6 +166,7 @@ def build_plan(
         unsent_reason=unsent,
         reads=reads,
         limits=space.identifier_limits(),
+        latest_only=latest_only,
     )
 
 
@@ -213,8 +186,7 @@ class _RowNotes:
         "strategy",
         "first",
         "latest",
-        "encode",
-        "hash_note",
+        "encoder",
         "missing",
         "one",
         "exits",
@@ -228,8 +200,7 @@ class _RowNotes:
         self.first = row.strategy == "first_added"
         # first_added / last_added pick one value; `all` (and every exit) sends them all.
         self.latest = row.strategy != "all" and not self.first
-        self.encode = row.encode
-        self.hash_note = row.hash_note
+        self.encoder = row.encoder
         self.missing = f"{row.segment}: no value on the profile, so no {row.key}"
         self.one = f"{row.segment}: 1 value -> {row.key}"
         self.exits: dict[int, str] = {}
@@ -262,8 +233,33 @@ def _dropped_notes(plan: ConnectionPlan, dropped: dict[str, list[str]], notes: l
             notes.append(f"{kind}: identity resolution keeps {limit} (the earliest added); dropped {', '.join(values)}")
 
 
+def _encode_values(
+    encoder: Encoder, segment: str, values: list[str], notes: list[str], tally: Tally | None
+) -> list[str]:
+    """The values as the platform receives them (normalised, hashed where it hashes); notes the row's treatment and
+    each value it cannot match; counts sent and matchable values in `tally`."""
+    notes.append(encoder.note)
+    sent: list[str] = []
+    matchable = 0
+    encode = encoder.encode
+    for value in values:
+        text, ok, note = encode(value)
+        sent.append(text)
+        matchable += ok
+        if note is not None:
+            notes.append(note)
+    if tally is not None:
+        counts = tally.get(segment)
+        if counts is None:
+            tally[segment] = [len(values), matchable]
+        else:
+            counts[0] += len(values)
+            counts[1] += matchable
+    return sent
+
+
 def _customized_pairs(
-    plan: ConnectionPlan, derived: _PlanNotes, profile: Profile, action: str, notes: list[str]
+    plan: ConnectionPlan, derived: _PlanNotes, profile: Profile, action: str, notes: list[str], tally: Tally | None
 ) -> list[list[Sent]]:
     """Every event's identifiers as (segment type, destination key, value), in row order; fills `notes` too."""
     ids = profile.ids
@@ -303,11 +299,9 @@ def _customized_pairs(
                     f"{row.segment}: {n} values, strategy {row.strategy} keeps the {which} added "
                     f"({value}, added {added}Z); {_count(n - 1, 'value')} not sent"
                 )
-        encode = row.encode
-        if encode is not None:
-            picked = [encode(v) for v in picked]
-        if row.hash_note is not None:
-            notes.append(row.hash_note)
+        encoder = row.encoder
+        if encoder is not None:
+            picked = _encode_values(encoder, row.segment, picked, notes, tally)
         chosen.append((row, picked))
     if not chosen:
         return []
@@ -321,29 +315,59 @@ def _customized_pairs(
     ]
 
 
-def _default_pairs(plan: ConnectionPlan, derived: _PlanNotes, profile: Profile, notes: list[str]) -> list[list[Sent]]:
-    """Default setup: one event per value of each default identifier the connection sends; fills `notes` too."""
+def _default_pairs(
+    plan: ConnectionPlan, derived: _PlanNotes, profile: Profile, notes: list[str], tally: Tally | None
+) -> list[list[Sent]]:
+    """Default setup: one event per value of each default identifier the connection sends (or, on a list that takes
+    only the latest, one event with the most recent value of its matcher); fills `notes` too."""
     default_rows = plan.default_rows
     unsent = derived.unsent
     for kind in profile.ids:
         if kind not in default_rows:
             note = unsent.get(kind)
             notes.append(note if note is not None else f"{kind}: {_NOT_DEFAULT}")
+    if plan.latest_only:
+        return _latest_pair(plan, profile, notes, tally)
     events: list[list[Sent]] = []
     for kind, values in profile.ids.items():
         row = default_rows.get(kind)
         if row is None:
             continue
-        encode, key = row.encode, row.key
-        if encode is None:
+        key, encoder = row.key, row.encoder
+        if encoder is None:
             events.extend([[(kind, key, value)] for value, _ in values])
         else:
-            events.extend([[(kind, key, encode(value))] for value, _ in values])
-        if row.hash_note is not None and row.hash_note not in notes:
-            notes.append(row.hash_note)
+            picked = _encode_values(encoder, kind, [value for value, _ in values], notes, tally)
+            events.extend([[(kind, key, value)] for value in picked])
     if len(events) > 1:
         notes.append(f"default setup: {_count(len(events), 'event')}, one per identifier value")
     return events
+
+
+def _latest_pair(plan: ConnectionPlan, profile: Profile, notes: list[str], tally: Tally | None) -> list[list[Sent]]:
+    """The one row a list that takes only the most recent value gets: the latest added value of any type it reads
+    (ties: the value listed last; across types, the type listed last)."""
+    best: tuple[str, str, str] | None = None  # (added, type, value)
+    count = 0
+    for kind, values in profile.ids.items():
+        if kind not in plan.default_rows:
+            continue
+        count += len(values)
+        value, added = values[-1]
+        if best is None or added >= best[0]:
+            best = (added, kind, value)
+    if best is None:
+        return []
+    added, kind, value = best
+    row = plan.default_rows[kind]
+    if count > 1:
+        others = _count(count - 1, "older value")
+        notes.append(f"{kind}: the most recently added ({value}, added {added}Z) is sent; {others} not sent")
+    else:
+        notes.append(f"{kind}: 1 value -> {row.key}")
+    if row.encoder is not None:
+        (value,) = _encode_values(row.encoder, kind, [value], notes, tally)
+    return [[(kind, row.key, value)]]
 
 
 def _payload(plan: ConnectionPlan, call: str, sent: list[Sent], user_id: str | None, entered: bool) -> dict[str, Any]:
@@ -375,9 +399,12 @@ def _payload(plan: ConnectionPlan, call: str, sent: list[Sent], user_id: str | N
 
 
 def connection_events(
-    plan: ConnectionPlan, profile: Profile, action: str, context: SyncContext
+    plan: ConnectionPlan, profile: Profile, action: str, context: SyncContext, tally: Tally | None = None
 ) -> list[dict[str, Any] | Notice]:
-    """The events one connection sends for one profile entering or exiting; a Notice when it sends none."""
+    """The events one connection sends for one profile entering or exiting; a Notice when it sends none.
+
+    `tally`, when given, counts per Segment identifier the values sent to Facebook / Google and how many of them
+    the platform can match (values sent to other destinations are not counted: no matching rules apply)."""
     if action == EXIT and plan.is_list and plan.unit_kind == "journey":
         message = "journeys never remove profiles from list destinations; no remove sent"
         return [Notice(context.at, profile.id, message, plan.source, plan.destination)]
@@ -395,9 +422,9 @@ def connection_events(
                     notes.append(unsent[kind])
         if action == EXIT:
             notes.append(_EXIT_NOTE)
-        sends = _customized_pairs(plan, derived, profile, action, notes)
+        sends = _customized_pairs(plan, derived, profile, action, notes, tally)
     else:
-        sends = _default_pairs(plan, derived, profile, notes)
+        sends = _default_pairs(plan, derived, profile, notes, tally)
     if not sends:
         message = f"no event: the profile has no value for {derived.wanted} that this connection sends"
         return [Notice(context.at, profile.id, message, plan.source, plan.destination)]

@@ -49,10 +49,12 @@ class FieldSpec:
     kind: str  # "str" | "int" | "bool" | "array" | "table" | "tables" | "scalar" | "any"
     required: bool = False
     choices: tuple[str, ...] | tuple[int, ...] | None = None
+    nonempty: bool = False  # an empty string is reported like a missing key (domain.md section 4)
 
 
 _STR, _INT, _BOOL = FieldSpec("str"), FieldSpec("int"), FieldSpec("bool")
 _REQ_STR = FieldSpec("str", required=True)
+_REQ_NAME = FieldSpec("str", required=True, nonempty=True)  # key, name, a row's segment: "" is not a value
 
 TOP_FIELDS = {
     "version": FieldSpec("int", required=True),
@@ -62,12 +64,20 @@ TOP_FIELDS = {
     "audiences": FieldSpec("tables"),
     "journeys": FieldSpec("tables"),
 }
-SPACE_FIELDS = {"key": _REQ_STR, "name": _REQ_STR, "profiles": _STR, "include_anonymous": _BOOL}
-IDENTIFIER_FIELDS = {"key": _REQ_STR, "limit": _INT}
+SPACE_FIELDS = {
+    "key": _REQ_NAME,
+    "name": _REQ_NAME,
+    "profiles": _STR,
+    "include_anonymous": _BOOL,
+    "default_phone_country_code": _STR,
+}
+# A country calling code: 1 to 3 digits, never starting with 0 (1 for the US and Canada, 44 for the UK, ...).
+COUNTRY_CODE_PATTERN = re.compile(r"^[1-9][0-9]{0,2}$")
+IDENTIFIER_FIELDS = {"key": _REQ_NAME, "limit": _INT}
 DESTINATION_FIELDS = {
-    "key": _REQ_STR,
-    "type": FieldSpec("str", required=True, choices=catalog.DESTINATION_TYPES),
-    "name": _REQ_STR,
+    "key": _REQ_NAME,
+    "type": FieldSpec("str", required=True, choices=catalog.DESTINATION_TYPES, nonempty=True),
+    "name": _REQ_NAME,
     "external_id_type": FieldSpec("str", choices=catalog.GOOGLE_EXTERNAL_ID_TYPES),
 }
 CONDITION_FIELDS = {
@@ -76,7 +86,7 @@ CONDITION_FIELDS = {
     "value": FieldSpec("any"),
 }
 ROW_FIELDS = {
-    "segment": _REQ_STR,
+    "segment": _REQ_NAME,
     "destination": _REQ_STR,
     "strategy": FieldSpec("str", choices=catalog.STRATEGIES),
 }
@@ -92,15 +102,15 @@ CONNECTION_FIELDS = {
     "identifiers": FieldSpec("tables"),
 }
 AUDIENCE_FIELDS = {
-    "key": _REQ_STR,
-    "name": _REQ_STR,
+    "key": _REQ_NAME,
+    "name": _REQ_NAME,
     "conditions": FieldSpec("tables"),
     "connections": FieldSpec("tables"),
 }
-JOURNEY_FIELDS = {"key": _REQ_STR, "name": _REQ_STR, "steps": FieldSpec("tables")}
+JOURNEY_FIELDS = {"key": _REQ_NAME, "name": _REQ_NAME, "steps": FieldSpec("tables")}
 STEP_FIELDS = {
-    "key": _REQ_STR,
-    "type": FieldSpec("str", required=True, choices=catalog.STEP_TYPES),
+    "key": _REQ_NAME,
+    "type": FieldSpec("str", required=True, choices=catalog.STEP_TYPES, nonempty=True),
     "conditions": FieldSpec("tables"),
     "connections": FieldSpec("tables"),
 }
@@ -129,6 +139,10 @@ def _type_word(value: Any) -> str:
     if isinstance(value, dict):
         return "a table"
     return type(value).__name__
+
+
+def _scalar(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
 
 
 def _matches(kind: str, value: Any) -> bool:
@@ -223,7 +237,12 @@ class _Builder:
         label = where or "the top level"
         for key, value in table.items():
             spec = fields.get(key)
-            if spec is not None and spec.choices is None and _exactly(spec.kind, value):
+            if (
+                spec is not None
+                and spec.choices is None
+                and _exactly(spec.kind, value)
+                and (value or not spec.nonempty)
+            ):
                 good[key] = value  # the usual case, decided without building a path or a message
                 continue
             key_path = (*data_path, key)
@@ -238,9 +257,18 @@ class _Builder:
                 )
                 continue
             if not _matches(spec.kind, value):
+                quote = f' (write it in quotes: {key} = "{value}")' if spec.kind == "str" and _scalar(value) else ""
                 self.report(
                     "IDS002",
-                    f'"{key}" in {label} must be {_KIND_WORDS[spec.kind]}, not {_type_word(value)}',
+                    f'"{key}" in {label} must be {_KIND_WORDS[spec.kind]}, not {_type_word(value)}{quote}',
+                    key_path,
+                    where,
+                )
+                continue
+            if spec.nonempty and value == "":
+                self.report(
+                    "IDS002",
+                    f'"{key}" in {label} is empty, and it is required: give it a value ({key} = "...")',
                     key_path,
                     where,
                 )
@@ -304,6 +332,7 @@ class _Builder:
         )
         space_key = space_table.get("key", "")
         self.check_key(space_key, SPACE_KEY_PATTERN, "space key", ("space",), "space")
+        country_code = self.check_country_code(space_table)
 
         identifiers = tuple(self.build_identifier(i, t) for i, t in self.tables(top, "identifiers"))
         destinations = tuple(self.build_destination(i, t) for i, t in self.tables(top, "destinations"))
@@ -318,6 +347,7 @@ class _Builder:
             version=version if isinstance(version, int) else 1,
             profiles=space_table.get("profiles"),
             include_anonymous=space_table.get("include_anonymous", False),
+            default_phone_country_code=country_code,
             identifiers=identifiers,
             destinations=destinations,
             audiences=audiences,
@@ -325,6 +355,23 @@ class _Builder:
             file=Path(self.path) if self.path else None,
             line=self.line(("space",)),
         )
+
+    def check_country_code(self, space_table: dict[str, Any]) -> str | None:
+        """`default_phone_country_code`: the digits of a country calling code, or None (IDS002 when malformed)."""
+        code = space_table.get("default_phone_country_code")
+        if code is None or COUNTRY_CODE_PATTERN.match(code):
+            return code
+        digits = "".join(c for c in code if c in "0123456789").lstrip("0")
+        example = digits if digits and COUNTRY_CODE_PATTERN.match(digits) else "44"
+        self.report(
+            "IDS002",
+            f'default_phone_country_code = "{code}" in space must be a country calling code, 1 to 3 digits '
+            f'without + or leading zeros (e.g. "1" for the US, "44" for the UK): write default_phone_country_code = '
+            f'"{example}"',
+            ("space", "default_phone_country_code"),
+            "space",
+        )
+        return None
 
     def check_duplicates(
         self,

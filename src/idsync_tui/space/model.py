@@ -146,6 +146,8 @@ class Space:
     version: int = 1
     profiles: str | None = None
     include_anonymous: bool = False
+    # Put in front of a phone number written without a country code, for Facebook / Google (digits, e.g. "44").
+    default_phone_country_code: str | None = None
     identifiers: tuple[CustomIdentifier, ...] = ()
     destinations: tuple[Destination, ...] = ()
     audiences: tuple[Audience, ...] = ()

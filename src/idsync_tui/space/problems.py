@@ -32,6 +32,7 @@ CODES = MappingProxyType(
         "IDS206": ("unused-identifier", WARNING),
         "IDS207": ("live-change", WARNING),
         "IDS208": ("profiles-missing", WARNING),
+        "IDS209": ("api-row-limit", WARNING),
     }
 )
 
