@@ -7,7 +7,8 @@ from __future__ import annotations
 import hashlib
 
 import pytest
-from simhelpers import events_of, identifier, notices_of, profile_line, run_lines, simulate, space_from
+
+from tests.simulator.simhelpers import events_of, identifier, notices_of, profile_line, run_lines, simulate, space_from
 
 
 def sha256(text: str) -> str:
