@@ -25,12 +25,12 @@ import re
 import tomllib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from idsync_tui import catalog
 from idsync_tui.space import background, loader, store
+from idsync_tui.space.history import Change, EditState, Journal
 from idsync_tui.space.loader import ENTITY_KEY_PATTERN, LoadResult, SpaceReadError
 from idsync_tui.space.store import SaveConflict
 
@@ -46,21 +46,17 @@ __all__ = [
 DataPath = tuple[str | int, ...]
 
 if TYPE_CHECKING:
-    import tomlkit
-    from tomlkit.container import Container
-    from tomlkit.items import AoT, Comment, Item, Key, Null, SingleKey, String, StringType, Table, Whitespace
+    from idsync_tui.space import toml_edit as te
 
 
 def _load_tomlkit() -> None:
-    """Imports tomlkit and its names into this module, on the first edit.
+    """Imports the tomlkit adapter (and tomlkit) into this module, on the first edit.
 
     tomlkit takes ~40 ms to import; opening, showing and validating a space never need it (they use tomllib), so
-    start-up does not pay for it. Every function that uses these names runs only after `_document()` called this.
+    start-up does not pay for it. Every method that uses `te` runs only after `_document()` called this.
     """
-    global tomlkit, Container, AoT, Comment, Item, Key, Null, SingleKey, String, StringType, Table, Whitespace
-    import tomlkit
-    from tomlkit.container import Container
-    from tomlkit.items import AoT, Comment, Item, Key, Null, SingleKey, String, StringType, Table, Whitespace
+    global te
+    from idsync_tui.space import toml_edit as te
 
 
 CONNECTION_SETTINGS: tuple[str, ...] = (
@@ -91,223 +87,6 @@ class DestinationInUse(EditError):
 
 class SaveVerifyError(Exception):
     """The text about to be saved does not read back as the data the edits meant to write; nothing was written."""
-
-
-# -- the journal: primitive tomlkit operations with exact inverses --------------------------------------------
-
-
-class _Journal:
-    def __init__(self) -> None:
-        self.ops: list[tuple[Callable[[], None], Callable[[], None]]] = []
-
-    def run(self, do: Callable[[], None], undo: Callable[[], None]) -> None:
-        do()
-        self.ops.append((do, undo))
-
-    def undo(self) -> None:
-        for _, undo in reversed(self.ops):
-            undo()
-
-    def redo(self) -> None:
-        for do, _ in self.ops:
-            do()
-
-
-def _reindex(container: Container) -> None:
-    """Rebuilds a container's key map and dict view from its body, after the body was changed directly."""
-    mapping: dict[Key, int | tuple[int, ...]] = {}
-    table_keys: list[Key] = []
-    dict.clear(container)
-    for index, (key, item) in enumerate(container._body):
-        if key is None:
-            continue
-        if key in mapping:
-            previous = mapping[key]
-            mapping[key] = (*(previous if isinstance(previous, tuple) else (previous,)), index)
-        else:
-            mapping[key] = index
-        if item.is_table():
-            table_keys.append(key)
-        dict.__setitem__(container, key.key, item.value)
-    container._map = mapping
-    container._table_keys = table_keys
-    container._validation_cache.clear()
-
-
-def _body_insert(journal: _Journal, container: Container, index: int, key: Key | None, item: Item) -> None:
-    def do() -> None:
-        container._body.insert(index, (key, item))
-        _reindex(container)
-
-    def undo() -> None:
-        del container._body[index]
-        _reindex(container)
-
-    journal.run(do, undo)
-
-
-def _body_pop(journal: _Journal, container: Container, index: int) -> tuple[Key | None, Item]:
-    entry = container._body[index]
-
-    def do() -> None:
-        del container._body[index]
-        _reindex(container)
-
-    def undo() -> None:
-        container._body.insert(index, entry)
-        _reindex(container)
-
-    journal.run(do, undo)
-    return entry
-
-
-def _body_set(journal: _Journal, container: Container, index: int, entry: tuple[Key | None, Item]) -> None:
-    old = container._body[index]
-
-    def do() -> None:
-        container._body[index] = entry
-        _reindex(container)
-
-    def undo() -> None:
-        container._body[index] = old
-        _reindex(container)
-
-    journal.run(do, undo)
-
-
-def _aot_insert(journal: _Journal, aot: AoT, index: int, table: Table) -> None:
-    def do() -> None:
-        aot._body.insert(index, table)
-        list.insert(aot, index, table)
-
-    def undo() -> None:
-        del aot._body[index]
-        list.__delitem__(aot, index)
-
-    journal.run(do, undo)
-
-
-def _aot_pop(journal: _Journal, aot: AoT, index: int) -> Table:
-    table = aot._body[index]
-
-    def do() -> None:
-        del aot._body[index]
-        list.__delitem__(aot, index)
-
-    def undo() -> None:
-        aot._body.insert(index, table)
-        list.insert(aot, index, table)
-
-    journal.run(do, undo)
-    return table
-
-
-def _set_trail(journal: _Journal, item: Item, trail: str) -> None:
-    old = item.trivia.trail
-
-    def do() -> None:
-        item.trivia.trail = trail
-
-    def undo() -> None:
-        item.trivia.trail = old
-
-    journal.run(do, undo)
-
-
-# -- finding things in the tomlkit tree ---------------------------------------------------------------------
-
-
-def _is_trivia(item: Item) -> bool:
-    return isinstance(item, Whitespace | Comment | Null)
-
-
-def _key_index(container: Container, name: str) -> int | None:
-    for index, (key, _) in enumerate(container._body):
-        if key is not None and key.key == name:
-            return index
-    return None
-
-
-def _deepest(container: Container) -> Container:
-    """The container whose body ends where this one's text ends (the last row of the last connection, ...)."""
-    for key, item in reversed(container._body):
-        if isinstance(item, Null):
-            continue
-        if key is not None and isinstance(item, AoT) and item._body:
-            return _deepest(item._body[-1].value)
-        if key is not None and isinstance(item, Table):
-            return _deepest(item.value)
-        return container
-    return container
-
-
-def _anchor_before(container: Container, position: int) -> tuple[Container, int]:
-    """Where the comments and blank lines just before `position` in `container`'s text live."""
-    for index in range(position - 1, -1, -1):
-        key, item = container._body[index]
-        if isinstance(item, Null):
-            continue
-        if key is not None and (isinstance(item, Table) or (isinstance(item, AoT) and item._body)):
-            inner = _deepest(item.value if isinstance(item, Table) else item._body[-1].value)
-            return inner, len(inner._body)
-        break
-    return container, position
-
-
-def _split_tail(container: Container, end: int) -> tuple[int, int, int]:
-    """Splits the comments / blank lines that end at `end` into three runs, returned as their start indexes.
-
-    [start, below): comments right under the content (they belong to it); [below, blank): the blank lines after
-    them; [blank, end): what is left, which belongs to whatever header comes next.
-    """
-    body = container._body
-    start = end
-    while start > 0 and body[start - 1][0] is None and _is_trivia(body[start - 1][1]):
-        start -= 1
-    below = start
-    while below < end and isinstance(body[below][1], Comment | Null):
-        below += 1
-    blank = below
-    while blank < end and isinstance(body[blank][1], Whitespace | Null):
-        blank += 1
-    return start, below, blank
-
-
-def _copy_trivia(item: Item) -> Item:
-    if isinstance(item, Whitespace):
-        return Whitespace(item.s)
-    return item
-
-
-def _render_value(value: Any, like: Item | None) -> Item:
-    if (
-        isinstance(value, str)
-        and isinstance(like, String)
-        and like.type == StringType.SLL
-        and "'" not in value
-        and "\n" not in value
-        and "\r" not in value
-    ):
-        return tomlkit.string(value, literal=True)
-    return tomlkit.item(value)
-
-
-@dataclass
-class _Change:
-    label: str
-    journal: _Journal
-    generation: int
-    text_before: str | None  # None: never rendered (see the module's doc)
-    text_after: str | None
-    data_before: dict[str, Any]
-    data_after: dict[str, Any]
-    changed: DataPath
-
-
-@dataclass
-class _EditState:
-    journal: _Journal = field(default_factory=_Journal)
-    fresh: set[int] = field(default_factory=set)
 
 
 class SpaceDocument:
@@ -365,13 +144,13 @@ class SpaceDocument:
             self._syntax_error = str(error)
         self._saved_data = self._data
         self._version = 0  # bumped by every edit, undo and redo: what `result` is cached for
-        self._doc: tomlkit.TOMLDocument | None = None
+        self._doc: te.TOMLDocument | None = None
         self._generation = 0
-        self._undo: list[_Change] = []
-        self._redo: list[_Change] = []
+        self._undo: list[Change] = []
+        self._redo: list[Change] = []
         self._result: tuple[int, LoadResult] | None = None
         self._headers = parsed[1] if parsed is not None else None  # of version 0
-        self._state: _EditState | None = None
+        self._state: EditState | None = None
         self._work: dict[str, Any] | None = None
         self.last_changed: DataPath = ()
 
@@ -505,7 +284,7 @@ class SpaceDocument:
         self._keep_replayable_history()
         return change.label
 
-    def _replay(self, change: _Change, apply: Callable[[], None], text: str | None) -> None:
+    def _replay(self, change: Change, apply: Callable[[], None], text: str | None) -> None:
         """Takes the tree (or, without it, the text) to the state `text` recorded; None: a state never rendered."""
         if self._doc is not None and change.generation == self._generation:
             apply()
@@ -532,10 +311,10 @@ class SpaceDocument:
         self._generation += 1
 
     # -- the edit machinery ------------------------------------------------------------------------------
-    def _document(self) -> tomlkit.TOMLDocument:
+    def _document(self) -> te.TOMLDocument:
         if self._doc is None:
             _load_tomlkit()
-            self._doc = tomlkit.parse(self._text)
+            self._doc = te.parse(self._text)
             self._generation += 1
         return self._doc
 
@@ -552,7 +331,7 @@ class SpaceDocument:
                 f"{self.path or 'the space'} is not valid TOML ({self._syntax_error}); fix it in a text editor first"
             )
         doc = self._document()
-        state = _EditState()
+        state = EditState()
         self._state, self._work = state, dict(self._data)
         state.fresh.add(id(self._work))
         try:
@@ -564,7 +343,7 @@ class SpaceDocument:
             self._state, work = None, self._work
             self._work = None
         assert work is not None and doc is self._doc
-        change = _Change(label, state.journal, self._generation, self._text, None, self._data, work, changed)
+        change = Change(label, state.journal, self._generation, self._text, None, self._data, work, changed)
         self._undo.append(change)
         self._redo.clear()
         self._text, self._data = None, work  # rendered when asked for (see the module's doc)
@@ -572,7 +351,7 @@ class SpaceDocument:
         self.last_changed = changed
 
     @property
-    def _journal(self) -> _Journal:
+    def _journal(self) -> Journal:
         assert self._state is not None
         return self._state.journal
 
@@ -589,23 +368,23 @@ class SpaceDocument:
             node = child
         return node
 
-    def _node(self, path: DataPath) -> Container:
+    def _node(self, path: DataPath) -> te.Container:
         """The tomlkit container (a table's body, or the document) at a data path."""
         node: Any = self._document()
         for part in path:
             if isinstance(part, int):
-                if not isinstance(node, AoT) or part >= len(node._body):
+                if not isinstance(node, te.AoT) or part >= len(node.body):
                     raise EditError(f"{self._where(path)} is not written as [[...]] tables; edit it in a text editor")
-                node = node._body[part]
+                node = node.body[part]
             else:
-                container = node.value if isinstance(node, Table) else node
-                index = _key_index(container, part)
+                container = node.value if isinstance(node, te.Table) else node
+                index = te.key_index(container, part)
                 if index is None:
                     raise EditError(f"{self._where(path)} was not found in the file")
-                node = container._body[index][1]
-        if isinstance(node, Table):
+                node = container.body[index][1]
+        if isinstance(node, te.Table):
             return node.value
-        if isinstance(node, Container):
+        if isinstance(node, te.Container):
             return node
         raise EditError(f"{self._where(path)} is not written as a [table]; edit it in a text editor")
 
@@ -614,12 +393,12 @@ class SpaceDocument:
         """Sets one key of the table at `path`: replaces the value (keeping its comment in its column), or adds
         the key after the table's other keys, before its sub-tables."""
         container = self._node(path)
-        index = _key_index(container, key)
+        index = te.key_index(container, key)
         if index is not None:
-            old_key, old = container._body[index]
-            if isinstance(old, Table | AoT):
+            old_key, old = container.body[index]
+            if isinstance(old, te.Table | te.AoT):
                 raise EditError(f"{self._where(path)}.{key} is a table, not a value")
-            new = _render_value(value, old)
+            new = te.render_value(value, old)
             new.trivia.indent = old.trivia.indent
             new.trivia.comment = old.trivia.comment
             new.trivia.trail = old.trivia.trail
@@ -628,26 +407,26 @@ class SpaceDocument:
                 # Keep the comment where it was: the value grew or shrank by this much.
                 shift = len(old.as_string()) - len(new.as_string())
                 new.trivia.comment_ws = " " * max(1, len(old.trivia.comment_ws) + shift)
-            _body_set(self._journal, container, index, (old_key, new))
+            te.body_set(self._journal, container, index, (old_key, new))
         else:
             position = 0
-            for at, (existing, item) in enumerate(container._body):
-                if existing is not None and not isinstance(item, Table | AoT):
+            for at, (existing, item) in enumerate(container.body):
+                if existing is not None and not isinstance(item, te.Table | te.AoT):
                     position = at + 1
             if position > 0:
-                before = container._body[position - 1][1]
-                if "\n" not in before.trivia.trail and not isinstance(before, Whitespace | Comment):
-                    _set_trail(self._journal, before, before.trivia.trail + self._newline)
-            new = _render_value(value, None)
+                before = container.body[position - 1][1]
+                if "\n" not in before.trivia.trail and not isinstance(before, te.Whitespace | te.Comment):
+                    te.set_trail(self._journal, before, before.trivia.trail + self._newline)
+            new = te.render_value(value, None)
             new.trivia.trail = self._newline
-            _body_insert(self._journal, container, position, SingleKey(key), new)
+            te.body_insert(self._journal, container, position, te.SingleKey(key), new)
         self._mutable(path)[key] = value
 
-    def _new_table(self, values: dict[str, Any]) -> Table:
-        table = tomlkit.table()
+    def _new_table(self, values: dict[str, Any]) -> te.Table:
+        table = te.new_table()
         table.trivia.trail = self._newline
         for key, value in values.items():
-            item = _render_value(value, None)
+            item = te.render_value(value, None)
             item.trivia.trail = self._newline
             table.append(key, item)
         return table
@@ -657,9 +436,9 @@ class SpaceDocument:
         owner: DataPath,
         name: str,
         index: int,
-        table: Table,
+        table: te.Table,
         value: dict[str, Any],
-        lead: list[tuple[Key | None, Item]] | None = None,
+        lead: list[tuple[te.Key | None, te.Item]] | None = None,
     ) -> None:
         """Inserts `table` as entry `index` of the array of tables `name` under `owner`.
 
@@ -668,102 +447,100 @@ class SpaceDocument:
         """
         journal = self._journal
         container = self._node(owner)
-        aot_index = _key_index(container, name)
-        aot = container._body[aot_index][1] if aot_index is not None else None
-        if aot is not None and not isinstance(aot, AoT):
+        aot_index = te.key_index(container, name)
+        aot = container.body[aot_index][1] if aot_index is not None else None
+        if aot is not None and not isinstance(aot, te.AoT):
             raise EditError(f"{self._where((*owner, name))} is not written as [[...]] tables; edit it in a text editor")
         if aot is None:
-            position = len(container._body)
+            position = len(container.body)
             if not owner:
                 later = [
-                    i
-                    for i, (k, _) in enumerate(container._body)
-                    if k is not None and _top_rank(k.key) > _top_rank(name)
+                    i for i, (k, _) in enumerate(container.body) if k is not None and _top_rank(k.key) > _top_rank(name)
                 ]
                 position = later[0] if later else position
-            anchor, end = _anchor_before(container, position)
+            anchor, end = te.anchor_before(container, position)
         elif index > 0:
-            anchor = _deepest(aot._body[index - 1].value)
-            end = len(anchor._body)
+            anchor = te.deepest(aot.body[index - 1].value)
+            end = len(anchor.body)
         else:
-            anchor, end = _anchor_before(container, aot_index)
-        start, below, blank = _split_tail(anchor, end)
-        blanks = [entry for entry in anchor._body[below:blank] if isinstance(entry[1], Whitespace)]
-        at_eof = anchor is _deepest(self._document()) and end == len(anchor._body)
+            anchor, end = te.anchor_before(container, aot_index)
+        start, below, blank = te.split_tail(anchor, end)
+        blanks = [entry for entry in anchor.body[below:blank] if isinstance(entry[1], te.Whitespace)]
+        at_eof = anchor is te.deepest(self._document()) and end == len(anchor.body)
         if not blanks and blank == end and at_eof and self._blank_before_headers and end > 0:
             # Appending at the end of a file that separates its tables with blank lines.
-            _body_insert(journal, anchor, end, None, Whitespace(self._newline))
+            te.body_insert(journal, anchor, end, None, te.Whitespace(self._newline))
             end += 1
             blank = end
         # The new entry's own trailing blank lines go: what follows it gets the spacing of its new place.
-        inner = _deepest(table.value)
-        while inner._body and inner._body[-1][0] is None and isinstance(inner._body[-1][1], Whitespace | Null):
-            _body_pop(journal, inner, len(inner._body) - 1)
-        moved = [_body_pop(journal, anchor, blank) for _ in range(end - blank)]
+        inner = te.deepest(table.value)
+        while inner.body and inner.body[-1][0] is None and isinstance(inner.body[-1][1], te.Whitespace | te.Null):
+            te.body_pop(journal, inner, len(inner.body) - 1)
+        moved = [te.body_pop(journal, anchor, blank) for _ in range(end - blank)]
         if not at_eof:
             for entry in blanks:
-                _body_insert(journal, inner, len(inner._body), None, _copy_trivia(entry[1]))
+                te.body_insert(journal, inner, len(inner.body), None, te.copy_trivia(entry[1]))
         for entry in moved:
-            _body_insert(journal, inner, len(inner._body), *entry)
+            te.body_insert(journal, inner, len(inner.body), *entry)
         for offset, entry in enumerate(lead or []):
-            _body_insert(journal, anchor, blank + offset, *entry)
+            te.body_insert(journal, anchor, blank + offset, *entry)
         if aot is None:
             # Re-find the spot: popping trivia above may have shifted it.
             if anchor is container:
                 position = blank + len(lead or [])
-            new_aot = AoT([table], name=name)
-            _body_insert(journal, container, position, SingleKey(name), new_aot)
+            new_aot = te.AoT([table], name=name)
+            te.body_insert(journal, container, position, te.SingleKey(name), new_aot)
             self._mutable(owner)[name] = [value]
         else:
-            _aot_insert(journal, aot, index, table)
+            te.aot_insert(journal, aot, index, table)
             self._mutable((*owner, name)).insert(index, value)
 
     def _remove_entry(
         self, owner: DataPath, name: str, index: int, carry_comments: bool = False
-    ) -> tuple[Table, dict[str, Any], list[tuple[Key | None, Item]]]:
+    ) -> tuple[te.Table, dict[str, Any], list[tuple[te.Key | None, te.Item]]]:
         """Deletes entry `index` of `name` under `owner`. Comments that introduce what follows it stay, above
         that; with `carry_comments`, the comment lines right above the entry are taken too (and returned)."""
         journal = self._journal
         container = self._node(owner)
-        aot_index = _key_index(container, name)
-        aot = container._body[aot_index][1] if aot_index is not None else None
-        if not isinstance(aot, AoT) or index >= len(aot._body):
+        aot_index = te.key_index(container, name)
+        aot = container.body[aot_index][1] if aot_index is not None else None
+        if not isinstance(aot, te.AoT) or index >= len(aot.body):
             raise EditError(f"{self._where((*owner, name, index))} is not written as [[...]] tables; edit it by hand")
-        table = aot._body[index]
+        table = aot.body[index]
         if index > 0:
-            anchor = _deepest(aot._body[index - 1].value)
-            end = len(anchor._body)
+            anchor = te.deepest(aot.body[index - 1].value)
+            end = len(anchor.body)
         else:
-            anchor, end = _anchor_before(container, aot_index)
-        a_start, a_below, a_blank = _split_tail(anchor, end)
-        carried: list[tuple[Key | None, Item]] = []
+            anchor, end = te.anchor_before(container, aot_index)
+        a_start, a_below, a_blank = te.split_tail(anchor, end)
+        carried: list[tuple[te.Key | None, te.Item]] = []
         if carry_comments:
             first = end
-            while first > a_blank and isinstance(anchor._body[first - 1][1], Comment):
+            while first > a_blank and isinstance(anchor.body[first - 1][1], te.Comment):
                 first -= 1
-            carried = [_body_pop(journal, anchor, first) for _ in range(end - first)]
+            carried = [te.body_pop(journal, anchor, first) for _ in range(end - first)]
             end = first
-        inner = _deepest(table.value)
-        at_eof = inner is _deepest(self._document())
-        i_end = len(inner._body)
-        _, i_below, i_blank = _split_tail(inner, i_end)
-        rest = [_body_pop(journal, inner, i_blank) for _ in range(i_end - i_blank)]
-        keep: list[tuple[Key | None, Item]] = []
+        inner = te.deepest(table.value)
+        at_eof = inner is te.deepest(self._document())
+        i_end = len(inner.body)
+        _, i_below, i_blank = te.split_tail(inner, i_end)
+        rest = [te.body_pop(journal, inner, i_blank) for _ in range(i_end - i_blank)]
+        keep: list[tuple[te.Key | None, te.Item]] = []
         if rest and (end > a_blank or a_below == a_blank):
-            keep = [(None, _copy_trivia(item)) for _, item in inner._body[i_below:i_blank]]
+            keep = [(None, te.copy_trivia(item)) for _, item in inner.body[i_below:i_blank]]
         if at_eof and not rest and end == a_blank:
             # The file now ends where the entry started: end it the way it ended before, not with a blank line.
             for _ in range(a_blank - a_below):
-                _body_pop(journal, anchor, a_below)
+                te.body_pop(journal, anchor, a_below)
             end = a_below
-            keep = [(None, _copy_trivia(item)) for _, item in inner._body[i_below:i_blank]]
+            keep = [(None, te.copy_trivia(item)) for _, item in inner.body[i_below:i_blank]]
         for offset, entry in enumerate([*keep, *rest]):
-            _body_insert(journal, anchor, end + offset, *entry)
-        if len(aot._body) == 1:
-            _body_pop(journal, container, _key_index(container, name))
+            te.body_insert(journal, anchor, end + offset, *entry)
+        if len(aot.body) == 1:
+            te.body_pop(journal, container, te.key_index(container, name))
             value = self._mutable(owner).pop(name)[0]
         else:
-            _aot_pop(journal, aot, index)
+            te.aot_pop(journal, aot, index)
             value = self._mutable((*owner, name)).pop(index)
         return table, value, carried
 
