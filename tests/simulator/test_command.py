@@ -74,7 +74,8 @@ def test_the_same_input_gives_the_same_output_byte_for_byte(tmp_path):
     first = run(space, timeline=True)
     second = run(space, timeline=True)
     assert first == second
-    assert first[1].count("\n") == 10  # 6 first-sync events + 4 for the re-sync of p2 (2 emails x 2 calls)
+    # 6 first-sync events + 2 for the new email of p2 (identify and track; the first email is not sent again)
+    assert first[1].count("\n") == 8
 
 
 def test_text_format_prints_one_readable_line_per_event(tmp_path):
@@ -82,7 +83,7 @@ def test_text_format_prints_one_readable_line_per_event(tmp_path):
     write_profiles(tmp_path, PEOPLE)
     code, out, _ = run(space, format="text", timeline=True)
     event_lines = [line for line in out.splitlines() if line.startswith("#")]
-    assert code == 0 and len(event_lines) == 10
+    assert code == 0 and len(event_lines) == 8
     assert event_lines[0] == (
         "#1 2024-06-01T10:00:00Z audience vip -> braze p1 (userId u1) enter identify: user_id=u1 (v1)"
     )
@@ -129,3 +130,59 @@ def test_only_the_named_audience_is_simulated(tmp_path):
     code, out, _ = run(write_space(tmp_path, body), audience="other")
     assert code == 0
     assert {json.loads(line)["source"]["key"] for line in out.splitlines()} == {"other"}
+
+
+READINESS_BODY = """
+[[audiences]]
+key = "vip"
+name = "VIP"
+
+[[audiences.connections]]
+destination = "fb"
+setup = "customized"
+send_mobile_ids = true
+
+[[audiences.connections.identifiers]]
+segment = "email"
+destination = "EMAIL"
+strategy = "all"
+
+[[audiences.connections.identifiers]]
+segment = "phone"
+destination = "PHONE"
+
+[[audiences.connections]]
+destination = "braze"
+send_identify = true
+"""
+
+
+def test_the_summary_on_stderr_gives_each_list_connection_s_match_readiness_per_identifier(tmp_path):
+    space = write_space(tmp_path, READINESS_BODY)
+    write_profiles(
+        tmp_path,
+        [
+            profile_line("p1", [identifier("email", "a@x.example"), identifier("email", "no-at-sign")]),
+            profile_line("p2", [identifier("email", "b@x.example"), identifier("phone", "415 555 0100")]),
+            profile_line("p3", [identifier("email", "c@x.example"), identifier("phone", "+1 415 555 0101")]),
+        ],
+    )
+    code, _, err = run(space)
+    assert code == 0
+    assert err.splitlines()[-2:] == [
+        "match readiness (values sent to Facebook / Google that the platform can match; the notes say why not):",
+        "  audience vip -> fb: email 75% (3/4), phone 50% (1/2)",
+    ]
+
+
+def test_the_readiness_summary_counts_only_what_a_change_line_actually_sends(tmp_path):
+    space = write_space(tmp_path, READINESS_BODY)
+    write_profiles(
+        tmp_path,
+        [
+            profile_line("p1", [identifier("email", "a@x.example")]),
+            '{"at": "2024-06-01T10:03:00Z", "profile": "p1", "add_identifier": {"type": "email", "value": "bad"}}',
+        ],
+    )
+    _, _, err = run(space, timeline=True)
+    assert err.splitlines()[-1] == "  audience vip -> fb: email 50% (1/2), phone (no values sent)"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from math import prod
 
 from hypothesis import given, settings
@@ -85,3 +86,71 @@ strategy = "{strategy}"
     qualifies = any(k != "anonymous_id" for k in values)
     expected = prod(counts) if counts and qualifies else 0
     assert len(simulate(body, lines)) == expected
+
+
+# -- new data on a member: a change line never re-sends what the connection already sent the profile ---------------
+
+NEW_DATA_SPACE = """
+[[audiences]]
+key = "vip"
+name = "VIP"
+
+[[audiences.connections]]
+destination = "fb"
+setup = "customized"
+send_mobile_ids = true
+
+[[audiences.connections.identifiers]]
+segment = "email"
+destination = "EMAIL"
+strategy = "{email}"
+
+[[audiences.connections.identifiers]]
+segment = "ios.idfa"
+destination = "MADID"
+strategy = "{idfa}"
+
+[[audiences.connections]]
+destination = "braze"
+send_identify = true
+send_mobile_ids = true
+
+[[audiences.connections]]
+destination = "gads"
+"""
+
+ADDED_KINDS = ["email", "ios.idfa", "phone", "user_id", "anonymous_id", "android.idfa"]
+TIMES = [f"2024-0{m}-01T00:00:00Z" for m in range(1, 8)]
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    ids=identifiers,
+    adds=st.lists(
+        st.tuples(st.sampled_from(ADDED_KINDS), st.text("abc012", min_size=1, max_size=3), st.sampled_from(TIMES)),
+        min_size=1,
+        max_size=8,
+    ),
+    email=STRATEGIES,
+    idfa=STRATEGIES,
+)
+def test_a_change_line_never_sends_an_event_already_sent_to_that_connection_for_that_profile(ids, adds, email, idfa):
+    lines = [profile_line("p", [identifier(k, f"{k}:{v}", t) for k, v, t in ids])]
+    for minute, (kind, value, added) in enumerate(adds):
+        lines.append(
+            json.dumps(
+                {
+                    "at": f"2024-06-01T10:{minute + 1:02d}:00Z",
+                    "profile": "p",
+                    "add_identifier": {"type": kind, "value": f"{kind}:{value}", "added_at": added},
+                }
+            )
+        )
+    events = simulate(NEW_DATA_SPACE.format(email=email, idfa=idfa), lines, timeline=True)
+    sent: dict[tuple[str, str], set[str]] = {}
+    for event in events:
+        key = (json.dumps(event["source"]), event["destination"])
+        signature = json.dumps([event["action"], event["call"], event["payload"]], sort_keys=True)
+        if event["notes"][0].startswith("new data on a member"):
+            assert signature not in sent.get(key, set()), event
+        sent.setdefault(key, set()).add(signature)

@@ -220,3 +220,30 @@ def test_the_stats_module_does_not_import_textual() -> None:
     code = "import sys, idsync_tui.simulator.stats; print('textual' in sys.modules)"
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "False"
+
+
+def test_stats_of_a_list_connection_give_the_share_of_sent_values_each_platform_can_match(tmp_path: Path) -> None:
+    space = vip_space()
+    ref = [r for r in space.connections() if r.connection.destination == "fb"][0]
+    path = tmp_path / "readiness.jsonl"
+    lines = [
+        profile_line(
+            "g",
+            [
+                identifier("email", "g@x.example"),
+                identifier("email", "not-an-email"),
+                identifier("ios.idfa", "00000000-0000-0000-0000-000000000000"),
+                identifier("ios.idfa", "6D92078A-8246-4BA4-AE5B-76104861E7DC"),
+            ],
+            {"ltv": 400},
+        ),
+        profile_line("h", [identifier("email", "h@x.example")], {"ltv": 400}),
+    ]
+    path.write_text("\n".join(lines) + "\n")
+    stats = stats_for_file(space, ref, path)
+    assert stats.readiness == (("email", 3, 2), ("ios.idfa", 2, 1), ("android.idfa", 0, 0))
+
+
+def test_stats_of_an_event_destination_have_no_readiness(profiles: Path) -> None:
+    space = vip_space()
+    assert stats_for_file(space, next(space.connections()), profiles).readiness == ()

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from datetime import timedelta
 
+import pytest
+
 from idsync_tui.simulator.timeline import ConfigVersion
 from tests.simulator.simhelpers import (
     START,
@@ -82,13 +84,13 @@ def test_changes_apply_in_at_order_not_file_order():
     ]
 
 
-def test_an_added_identifier_re_syncs_a_member_with_the_new_value():
+def test_an_added_identifier_sends_a_member_the_new_value():
     lines = [ANN, change("10:04", "p1", add_identifier={"type": "email", "value": "ann@new.example"})]
     events = events_of(run_lines(space_from(HIGH_VALUE.format(strategy="last_added")), lines, timeline=True))
     resync = [e for e in events if e["at"].endswith("10:04:00Z")]
     assert [e["destination"] for e in resync] == ["braze", "fb"]
     assert resync[0]["payload"]["context"]["traits"]["email"] == "ann@new.example"
-    assert resync[0]["notes"][0].startswith("re-sync of a member: identifier added")
+    assert resync[0]["notes"][0].startswith("new data on a member: identifier added")
 
 
 def test_an_identifier_beyond_the_limit_is_dropped_with_a_notice_and_no_re_sync():
@@ -206,3 +208,81 @@ def test_list_destinations_never_get_removals_from_journeys():
     later = [e for e in events_of(outputs) if e["at"].endswith("10:03:00Z")]
     assert [(e["destination"], e["action"]) for e in later] == [("braze", "exit")]
     assert any("never remove profiles from list destinations" in n.message for n in notices_of(outputs))
+
+
+# -- new data on a member: only what the connection has not sent the profile before ---------------------------------
+
+TWO_EMAILS_MEMBER = profile_line(
+    "p1",
+    [identifier("user_id", "u1"), identifier("email", "a@x.example"), identifier("email", "b@x.example")],
+    {"ltv": 900},
+)
+NEW_EMAIL = change("10:04", "p1", add_identifier={"type": "email", "value": "c@x.example"})
+
+
+def at_change(outputs):
+    return [o for o in outputs if (o["at"] if type(o) is dict else o.at).endswith("10:04:00Z")]
+
+
+def test_a_new_email_under_all_sends_one_event_carrying_it_and_nothing_already_sent():
+    outputs = run_lines(space_from(HIGH_VALUE.format(strategy="all")), [TWO_EMAILS_MEMBER, NEW_EMAIL], timeline=True)
+    new = events_of(at_change(outputs))
+    assert [(e["destination"], e["action"]) for e in new] == [("braze", "enter"), ("fb", "add")]
+    assert new[0]["payload"]["context"]["traits"]["email"] == "c@x.example"
+    assert "new data on a member: 2 events this connection already sent the profile not sent again" in new[0]["notes"]
+
+
+def test_a_new_email_under_first_added_sends_nothing_and_says_why():
+    outputs = run_lines(
+        space_from(HIGH_VALUE.format(strategy="first_added")), [TWO_EMAILS_MEMBER, NEW_EMAIL], timeline=True
+    )
+    changed = at_change(outputs)
+    assert events_of(changed) == []
+    assert [n.destination for n in notices_of(changed)] == ["braze", "fb"]
+    assert notices_of(changed)[0].message == (
+        "new data on a member: nothing new for this connection; the event it would send was already sent to the profile"
+    )
+
+
+DEFAULT_BRAZE = """
+[[audiences]]
+key = "high_value"
+name = "High value"
+
+[[audiences.conditions]]
+trait = "ltv"
+op = ">="
+value = 500
+
+[[audiences.connections]]
+destination = "braze"
+send_identify = true
+send_track = false
+"""
+
+
+def test_default_setup_sends_the_new_value_only_not_the_user_id_again():
+    outputs = run_lines(space_from(DEFAULT_BRAZE), [TWO_EMAILS_MEMBER, NEW_EMAIL], timeline=True)
+    new = events_of(at_change(outputs))
+    assert [e["payload"]["traits"] for e in new] == [{"high_value": True, "email": "c@x.example"}]
+
+
+@pytest.mark.parametrize(
+    ("kind", "value"), [("phone", "+1 415 555 0100"), ("anonymous_id", "anon-2"), ("crm_id", "CRM-1")]
+)
+def test_a_value_the_connection_does_not_send_produces_no_event(kind, value):
+    added = change("10:04", "p1", add_identifier={"type": kind, "value": value})
+    outputs = run_lines(space_from(DEFAULT_BRAZE), [TWO_EMAILS_MEMBER, added], timeline=True)
+    changed = at_change(outputs)
+    assert events_of(changed) == []
+    assert "nothing new for this connection" in notices_of(changed)[0].message
+
+
+def test_after_an_exit_a_re_entry_sends_everything_again():
+    lines = [
+        TWO_EMAILS_MEMBER,
+        change("10:01", "p1", traits={"ltv": 10}),
+        change("10:02", "p1", traits={"ltv": 900}),
+    ]
+    events = events_of(run_lines(space_from(DEFAULT_BRAZE), lines, timeline=True))
+    assert [e["action"] for e in events if e["at"].endswith("10:02:00Z")] == ["enter", "enter", "enter"]

@@ -115,4 +115,28 @@ def run_simulate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if batch:
         batch.append("")
         out.write("\n".join(batch))
+    err.write(readiness_summary(simulation.readiness))
     return 0
+
+
+def readiness_summary(readiness: dict[str, dict[str, list[int]]]) -> str:
+    """Match readiness per Facebook / Google connection, for stderr: per mapped identifier, the share of the values
+    sent that the platform can match (domain.md 3b); the event notes say why each other value cannot match."""
+    if not readiness:
+        return ""
+    lines = ["match readiness (values sent to Facebook / Google that the platform can match; the notes say why not):"]
+    for label, tally in readiness.items():
+        if not tally:
+            lines.append(f"  {label}: no identifier values sent")
+            continue
+        shares = ", ".join(
+            f"{segment} {percent(ok, sent)} ({ok}/{sent})" if sent else f"{segment} (no values sent)"
+            for segment, (sent, ok) in tally.items()
+        )
+        lines.append(f"  {label}: {shares}")
+    return "\n".join(lines) + "\n"
+
+
+def percent(part: int, whole: int) -> str:
+    """A share as a whole percentage, rounded down so that 100% means every value (199/200 is 99%, not 100%)."""
+    return f"{part * 100 // whole}%" if whole else "-"

@@ -20,8 +20,8 @@ from idsync_tui.space.model import Connection, Space
 
 ENTER, EXIT = "enter", "exit"
 
-# One identifier value in an event: (Segment type, destination key, value as sent).
-Sent = tuple[str, str, str]
+# One identifier value in an event: (Segment type, destination key, value as sent, matchable by the platform).
+Sent = tuple[str, str, str, bool]
 
 _NOT_DEFAULT = "custom identifier, never sent under default setup"
 
@@ -235,16 +235,16 @@ def _dropped_notes(plan: ConnectionPlan, dropped: dict[str, list[str]], notes: l
 
 def _encode_values(
     encoder: Encoder, segment: str, values: list[str], notes: list[str], tally: Tally | None
-) -> list[str]:
-    """The values as the platform receives them (normalised, hashed where it hashes); notes the row's treatment and
-    each value it cannot match; counts sent and matchable values in `tally`."""
+) -> list[tuple[str, bool]]:
+    """The values as the platform receives them (normalised, hashed where it hashes) with whether it can match
+    each; notes the row's treatment and each value it cannot match; counts sent and matchable values in `tally`."""
     notes.append(encoder.note)
-    sent: list[str] = []
+    sent: list[tuple[str, bool]] = []
     matchable = 0
     encode = encoder.encode
     for value in values:
         text, ok, note = encode(value)
-        sent.append(text)
+        sent.append((text, ok))
         matchable += ok
         if note is not None:
             notes.append(note)
@@ -264,7 +264,7 @@ def _customized_pairs(
     """Every event's identifiers as (segment type, destination key, value), in row order; fills `notes` too."""
     ids = profile.ids
     exiting = action == EXIT
-    chosen: list[tuple[_RowNotes, list[str]]] = []
+    chosen: list[tuple[_RowNotes, list[tuple[str, bool]]]] = []
     total = 1
     for row in derived.rows:
         values = ids.get(row.segment)
@@ -301,17 +301,18 @@ def _customized_pairs(
                 )
         encoder = row.encoder
         if encoder is not None:
-            picked = _encode_values(encoder, row.segment, picked, notes, tally)
-        chosen.append((row, picked))
+            chosen.append((row, _encode_values(encoder, row.segment, picked, notes, tally)))
+        else:
+            chosen.append((row, [(value, True) for value in picked]))
     if not chosen:
         return []
     if total == 1:
-        return [[(row.segment, row.key, picked[0]) for row, picked in chosen]]
+        return [[(row.segment, row.key, *sent[0]) for row, sent in chosen]]
     notes.append(f"{_count(total, 'event')}: one per combination of the values above")
     heads = [(row.segment, row.key) for row, _ in chosen]
     return [
-        [(segment, key, value) for (segment, key), value in zip(heads, combination, strict=True)]
-        for combination in product(*(picked for _, picked in chosen))
+        [(segment, key, value, ok) for (segment, key), (value, ok) in zip(heads, combination, strict=True)]
+        for combination in product(*(sent for _, sent in chosen))
     ]
 
 
@@ -335,10 +336,10 @@ def _default_pairs(
             continue
         key, encoder = row.key, row.encoder
         if encoder is None:
-            events.extend([[(kind, key, value)] for value, _ in values])
+            events.extend([[(kind, key, value, True)] for value, _ in values])
         else:
             picked = _encode_values(encoder, kind, [value for value, _ in values], notes, tally)
-            events.extend([[(kind, key, value)] for value in picked])
+            events.extend([[(kind, key, value, ok)] for value, ok in picked])
     if len(events) > 1:
         notes.append(f"default setup: {_count(len(events), 'event')}, one per identifier value")
     return events
@@ -366,26 +367,27 @@ def _latest_pair(plan: ConnectionPlan, profile: Profile, notes: list[str], tally
     else:
         notes.append(f"{kind}: 1 value -> {row.key}")
     if row.encoder is not None:
-        (value,) = _encode_values(row.encoder, kind, [value], notes, tally)
-    return [[(kind, row.key, value)]]
+        [(value, ok)] = _encode_values(row.encoder, kind, [value], notes, tally)
+        return [[(kind, row.key, value, ok)]]
+    return [[(kind, row.key, value, True)]]
 
 
 def _payload(plan: ConnectionPlan, call: str, sent: list[Sent], user_id: str | None, entered: bool) -> dict[str, Any]:
     """The call's payload with the placement rules: Identify traits, Track properties (email in
     context.traits), or a list row."""
     if call == "list":
-        return {key: value for _, key, value in sent}
+        return {key: value for _, key, value, _ in sent}
     flag = plan.flag
     if call == "identify":
         traits: dict[str, Any] = {flag: entered}
-        for _, key, value in sent:
+        for _, key, value, _ in sent:
             traits[key] = value
         if user_id is not None:
             return {"type": "identify", "userId": user_id, "traits": traits, "context": {"personas": plan.personas}}
         return {"type": "identify", "traits": traits, "context": {"personas": plan.personas}}
     properties: dict[str, Any] = {"audience_key": flag, flag: entered}
     context: dict[str, Any] | None = None
-    for segment, key, value in sent:
+    for segment, key, value, _ in sent:
         if segment == "email":
             context = {"traits": {"email": value}, "personas": plan.personas}
         else:
@@ -399,12 +401,18 @@ def _payload(plan: ConnectionPlan, call: str, sent: list[Sent], user_id: str | N
 
 
 def connection_events(
-    plan: ConnectionPlan, profile: Profile, action: str, context: SyncContext, tally: Tally | None = None
+    plan: ConnectionPlan,
+    profile: Profile,
+    action: str,
+    context: SyncContext,
+    tally: Tally | None = None,
+    sent_values: list[list[Sent]] | None = None,
 ) -> list[dict[str, Any] | Notice]:
     """The events one connection sends for one profile entering or exiting; a Notice when it sends none.
 
     `tally`, when given, counts per Segment identifier the values sent to Facebook / Google and how many of them
-    the platform can match (values sent to other destinations are not counted: no matching rules apply)."""
+    the platform can match (values sent to other destinations are not counted: no matching rules apply).
+    `sent_values`, when given, receives each event's identifier values, in the order of the events."""
     if action == EXIT and plan.is_list and plan.unit_kind == "journey":
         message = "journeys never remove profiles from list destinations; no remove sent"
         return [Notice(context.at, profile.id, message, plan.source, plan.destination)]
@@ -432,6 +440,9 @@ def connection_events(
     user_id = profile.user_id
     at, source, destination, version = context.at, plan.source, plan.destination, context.config_version
     profile_id = profile.id
+    verbs = derived.actions.get(action) or _verbs(plan.calls, action)
+    if sent_values is not None:
+        sent_values.extend(sent for sent in sends for _ in verbs)
     return [
         {
             "seq": 0,
@@ -446,5 +457,5 @@ def connection_events(
             "notes": notes,
         }
         for sent in sends
-        for call, verb in derived.actions.get(action) or _verbs(plan.calls, action)
+        for call, verb in verbs
     ]

@@ -47,6 +47,8 @@ class ConnectionStats:
     max_profile: str | None = None  # the first profile that reaches `max_events`
     identifiers: tuple[tuple[str, int], ...] = ()  # (Segment identifier, members with a value for it)
     bad_lines: int = 0
+    # Facebook / Google only: (Segment identifier, values sent, of which the platform can match), per mapped identifier
+    readiness: tuple[tuple[str, int, int], ...] = ()
 
     @property
     def mean_events(self) -> float:
@@ -97,6 +99,7 @@ def connection_stats(
     predicate, plan = found
     kinds = mapped_identifiers(ref, plan)
     with_value = dict.fromkeys(kinds, 0)
+    tally: dict[str, list[int]] | None = {kind: [0, 0] for kind in kinds} if plan.is_list else None
     context = SyncContext(at)
     include_anonymous = space.include_anonymous
     profiles = members = events = silent = max_events = bad = 0
@@ -113,12 +116,15 @@ def connection_stats(
         for kind in kinds:
             if ids.get(kind):
                 with_value[kind] += 1
-        sent = sum(1 for output in connection_events(plan, item, ENTER, context) if type(output) is dict)
+        sent = sum(1 for output in connection_events(plan, item, ENTER, context, tally) if type(output) is dict)
         events += sent
         silent += sent == 0
         if sent > max_events:
             max_events, max_profile = sent, item.id
-    return ConnectionStats(profiles, members, events, silent, max_events, max_profile, tuple(with_value.items()), bad)
+    readiness = tuple((kind, counts[0], counts[1]) for kind, counts in tally.items()) if tally is not None else ()
+    return ConnectionStats(
+        profiles, members, events, silent, max_events, max_profile, tuple(with_value.items()), bad, readiness
+    )
 
 
 def stats_for_file(space: Space, ref: ConnectionRef, path: str | Path) -> ConnectionStats:

@@ -23,15 +23,32 @@ from idsync_tui.simulator.engine import (
     EXIT,
     ConnectionPlan,
     Notice,
+    Sent,
     SyncContext,
+    Tally,
     build_plan,
     connection_events,
 )
 from idsync_tui.simulator.membership import Predicate, compile_conditions, qualifies
 from idsync_tui.simulator.profiles import BadLine, Change, Profile, format_time, key_to_datetime
+from idsync_tui.simulator.render import event_json
 from idsync_tui.space.model import Space
 
 Output = dict[str, Any] | Notice | BadLine
+# One connection of one unit ("audience:vip", "fb"): what a profile was sent is remembered per connection.
+ConnectionKey = tuple[str, str]
+
+
+def sent_signature(event: dict[str, Any]) -> str:
+    """What makes two events the same delivery: action, call and payload (not seq, time, version or notes)."""
+    return event_json([event["action"], event["call"], event["payload"]])
+
+
+def connection_label(source: dict[str, str], destination: str) -> str:
+    """`audience high_value -> fb`, `journey onboarding/welcome -> braze`: a connection in a summary line."""
+    if "step" in source:
+        return f"journey {source['key']}/{source['step']} -> {destination}"
+    return f"{source['kind']} {source['key']} -> {destination}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,6 +125,11 @@ class Simulation:
         self.members: dict[str, set[str]] = {}
         self.changes: list[Change] = []
         self.ignored_changes = 0
+        # profile -> connection -> signatures of the enter events it sent the profile since it last entered (kept for
+        # the profiles the timeline touches: new data on a member sends only what was not sent before).
+        self.sent: dict[str, dict[ConnectionKey, set[str]]] = {}
+        # Match readiness: connection label -> Segment identifier -> [values sent to Facebook / Google, matchable].
+        self.readiness: dict[str, Tally] = {}
 
     # -- config --------------------------------------------------------------------------------------------
     def version_at(self, moment: datetime) -> ConfigVersion:
@@ -121,6 +143,18 @@ class Simulation:
             units = self._units[config.version] = build_units(config.space, self.audience, self.journey)
         return units
 
+    def tally(self, plan: ConnectionPlan) -> Tally | None:
+        """The readiness counts of the plan's connection (None where no platform matching rules apply)."""
+        if not plan.is_list:
+            return None
+        label = connection_label(plan.source, plan.destination)
+        tally = self.readiness.get(label)
+        if tally is None:
+            tally = self.readiness[label] = {}
+        for segment in [row.segment for row in plan.rows] or plan.default_rows:  # mapped identifiers, in row order
+            tally.setdefault(segment, [0, 0])
+        return tally
+
     # -- running -------------------------------------------------------------------------------------------
     def _number(self, outputs: Iterable[dict[str, Any] | Notice]) -> Iterator[dict[str, Any] | Notice]:
         for output in outputs:
@@ -133,19 +167,27 @@ class Simulation:
         """The first sync of every profile in file order, then (with timeline) the changes in `at` order."""
         config = self.version_at(self.start)
         units = self.units(config)
+        tallies = {id(plan): self.tally(plan) for unit in units for plan in unit.plans}
         context = SyncContext(format_time(self.start), config.version)
         include_anonymous = config.space.include_anonymous
         keep = self.keep
         for item in items:
             if type(item) is Profile:
                 members: set[str] = set()
+                remember = self.timeline and (keep is None or item.id in keep)
+                history: dict[ConnectionKey, set[str]] | None = {} if remember else None
                 if qualifies(item.ids, include_anonymous):
                     traits = item.traits
                     for unit in units:
                         if unit.predicate(traits):
                             members.add(unit.id)
                             for plan in unit.plans:
-                                for output in connection_events(plan, item, ENTER, context):
+                                outputs = connection_events(plan, item, ENTER, context, tallies[id(plan)])
+                                if history is not None:
+                                    history[(unit.id, plan.destination)] = {
+                                        sent_signature(o) for o in outputs if type(o) is dict
+                                    }
+                                for output in outputs:
                                     if type(output) is dict:
                                         self.seq += 1
                                         output["seq"] = self.seq
@@ -154,9 +196,10 @@ class Simulation:
                     yield Notice(context.at, item.id, _UNQUALIFIED, line=item.line)
                 else:
                     yield Notice(context.at, item.id, "the profile has no identifiers; nothing can be synced")
-                if self.timeline and (keep is None or item.id in keep):
+                if remember:
                     self.profiles[item.id] = item
                     self.members[item.id] = members
+                    self.sent[item.id] = history or {}
             elif type(item) is Change:
                 if self.timeline:
                     self.changes.append(item)
@@ -230,6 +273,7 @@ class Simulation:
             reason = f"identifier added at {at}: {added}"
         self.profiles[before.id] = after
         members = self.members[before.id]
+        history = self.sent.setdefault(before.id, {})
         qualified = qualifies(after.ids, config.space.include_anonymous)
         for unit in self.units(config):
             was = unit.id in members
@@ -241,12 +285,63 @@ class Simulation:
                 action, note = EXIT, f"exited: {reason}"
                 members.discard(unit.id)
             elif was and now and added is not None:
-                action, note = ENTER, f"re-sync of a member: {reason}"
+                yield from self._new_data(
+                    unit, after, SyncContext(at, config.version, f"new data on a member: {reason}")
+                )
+                continue
             else:
                 continue
             context = SyncContext(at, config.version, note)
             for plan in unit.plans:
-                yield from connection_events(plan, after, action, context)
+                outputs = connection_events(plan, after, action, context, self.tally(plan))
+                if action == ENTER:
+                    history[(unit.id, plan.destination)] = {sent_signature(o) for o in outputs if type(o) is dict}
+                else:  # removed downstream: a later enter sends everything again
+                    history.pop((unit.id, plan.destination), None)
+                yield from outputs
+
+    def _new_data(self, unit: Unit, profile: Profile, context: SyncContext) -> Iterator[dict[str, Any] | Notice]:
+        """An identifier added to a member: per connection, only the events it has not sent the profile before."""
+        history = self.sent.setdefault(profile.id, {})
+        for plan in unit.plans:
+            values: list[list[Sent]] = []
+            outputs = connection_events(plan, profile, ENTER, context, None, values)
+            events = [o for o in outputs if type(o) is dict]
+            if not events:
+                yield from outputs  # the notice saying why nothing is sent
+                continue
+            sent = history.setdefault((unit.id, plan.destination), set())
+            new: list[dict[str, Any]] = []
+            new_values: dict[tuple[str, str], bool] = {}
+            for event, event_values in zip(events, values, strict=True):
+                signature = sent_signature(event)
+                if signature in sent:
+                    continue
+                sent.add(signature)
+                new.append(event)
+                for segment, _, value, ok in event_values:
+                    new_values[(segment, value)] = ok
+            if not new:
+                message = (
+                    "new data on a member: nothing new for this connection; the "
+                    f"{'event' if len(events) == 1 else f'{len(events)} events'} it would send "
+                    f"{'was' if len(events) == 1 else 'were'} already sent to the profile"
+                )
+                yield Notice(context.at, profile.id, message, plan.source, plan.destination)
+                continue
+            if len(new) < len(events):
+                already = len(events) - len(new)
+                new[0]["notes"].append(
+                    f"new data on a member: {already} event{'s' if already > 1 else ''} this connection already sent "
+                    "the profile not sent again"
+                )
+            tally = self.tally(plan)
+            if tally is not None and plan.is_list:
+                for (segment, _), ok in new_values.items():
+                    counts = tally.setdefault(segment, [0, 0])
+                    counts[0] += 1
+                    counts[1] += ok
+            yield from new
 
 
 _UNQUALIFIED = "the profile has only anonymous_id and the space's include_anonymous is off; it is in no audience"
