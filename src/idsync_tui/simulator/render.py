@@ -3,24 +3,14 @@
 from __future__ import annotations
 
 import json
-from json.encoder import c_make_encoder, encode_basestring_ascii
 from typing import Any
 
 from idsync_tui.simulator.engine import Notice
 
-if c_make_encoder is not None:
-    # The C encoder, built once and called directly: JSONEncoder.encode builds a new one on every call, and its
-    # circular-reference check (a dict holding the id of every container) costs about a third of the time. The
-    # same bytes as json.JSONEncoder(separators=(",", ":")).encode for the plain data events are made of.
-    _iterencode = c_make_encoder(
-        None, json.JSONEncoder().default, encode_basestring_ascii, None, ":", ",", False, False, True
-    )
-
-    def _encode(value: Any) -> str:
-        return "".join(_iterencode(value, 0))
-
-else:  # pragma: no cover - CPython always has the C encoder
-    _encode = json.JSONEncoder(separators=(",", ":"), check_circular=False).encode
+# One encoder for every event (the public json API): compact separators, keys in the order the event has them, and
+# no circular-reference check (events are plain trees the simulator builds). The same bytes as json.dumps(event,
+# separators=(",", ":")).
+_encode = json.JSONEncoder(separators=(",", ":"), check_circular=False).encode
 
 
 def event_json(event: dict[str, Any]) -> str:
