@@ -5,14 +5,16 @@ other, so that each peak RSS (resource.getrusage) is its own:
 
 - simulate: `run_simulate` for the whole space, stdout to /dev/null;
 - pane: the app headless at 80x24 (Textual's run_test), Destinations screen (selection: the whole space), `l`
-  opens the pane and runs; the clock stops when every event is in the pane's ring. While it streams, a key is
+  opens the pane and runs (the simulator in the log's own child process, whose JSON Lines the app reads); the
+  clock stops when the run is over, i.e. every event is in the pane's ring. While it streams, a key is
   pressed every ~0.25 s (alternately `up`, which stops following, and `end`, which follows again) from another
   thread, as Textual's terminal driver posts keys, and the time from posting the key event to the first screen
   refresh after its action ran is recorded (so a UI thread waiting for the interpreter is counted).
 
 The shared box is noisy (other work can slow one child by a third), so simulate and the pane run in alternated
 pairs (`--runs`, default 2) and the best time of each is compared; every pair's own ratio is printed too. Key
-presses are pooled over all pane runs; peak RSS is the highest of the pane runs.
+presses are pooled over all pane runs; peak RSS is the highest of the pane runs, for the app and for the
+simulator process it started (RUSAGE_CHILDREN).
 
     .venv/bin/python benchmarks/bench_log.py                     # ~1M events
     .venv/bin/python benchmarks/bench_log.py 100000 --runs 3     # events wanted (approximate), pairs
@@ -59,11 +61,12 @@ def child_simulate(space: Path) -> dict[str, float]:
 def child_pane(space: Path) -> dict[str, Any]:
     from textual import events
 
-    from idsync_tui.session import Session
-    from idsync_tui.ui.app import IdSyncApp
-    from idsync_tui.ui.synclog.pane import EventList, SyncLog
+    from idsync_tui.space.document import SpaceDocument
+    from idsync_tui.ui.app import create_app
+    from idsync_tui.ui.synclog.log import SyncLog
+    from idsync_tui.ui.synclog.pane import EventList
 
-    app = IdSyncApp(Session.open(space))
+    app = create_app(SpaceDocument.open(space))
     result: dict[str, Any] = {}
 
     async def drive() -> None:
@@ -71,17 +74,6 @@ def child_pane(space: Path) -> dict[str, Any]:
             await pilot.press("3")  # Destinations: nothing selected, the whole space
             await pilot.pause()
             loop = asyncio.get_running_loop()
-            log = SyncLog.of(app)
-            rows = app.screen.query_one(EventList)  # composed with the screen, hidden until `l`
-            streamed = asyncio.Event()  # set by the tick that moved the last batch: no polling to wake the UI thread
-            drain = log.drain
-
-            def drain_and_check() -> None:
-                drain()
-                if log.state in ("done", "error") and log.queue.empty():
-                    streamed.set()
-
-            log.drain = drain_and_check  # type: ignore[method-assign]
             latencies: list[float] = []
             answered = threading.Event()
             finished = threading.Event()
@@ -92,9 +84,6 @@ def child_pane(space: Path) -> dict[str, Any]:
                     app.call_after_refresh(answered.set)  # answered: handled and the screen redrawn after it
 
                 return run
-
-            rows.action_move = probe(rows.action_move)  # type: ignore[method-assign]
-            rows.action_end = probe(rows.action_end)  # type: ignore[method-assign]
 
             def press_keys() -> None:
                 """A person at the keyboard: a key every 0.25 s by the wall clock, sent from another thread as the
@@ -110,11 +99,16 @@ def child_pane(space: Path) -> dict[str, Any]:
 
             started = time.perf_counter()
             app.post_message(events.Key("l", "l"))  # not pilot.press: it would wait for an idle app, i.e. the end
-            while app.screen.focused is not rows:
+            while not isinstance(app.screen.focused, EventList):  # the pane is mounted when the log first opens
                 await asyncio.sleep(0.01)
+            rows = app.screen.focused
+            rows.action_move = probe(rows.action_move)  # type: ignore[method-assign]
+            rows.action_end = probe(rows.action_end)  # type: ignore[method-assign]
+            log = SyncLog.of(app)
             presser = threading.Thread(target=press_keys, name="keyboard")
             presser.start()
-            await streamed.wait()
+            while log.state not in ("done", "error"):  # the run's end is the last chunk in the ring
+                await asyncio.sleep(0.05)
             result["seconds"] = time.perf_counter() - started
             finished.set()
             await loop.run_in_executor(None, presser.join)
@@ -126,13 +120,14 @@ def child_pane(space: Path) -> dict[str, Any]:
 
     asyncio.run(drive())
     result["peak_mib"] = peak_mib()
+    result["child_peak_mib"] = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     return result
 
 
 def _run_child(mode: str, space: Path) -> dict[str, Any]:
-    done = subprocess.run(
-        [sys.executable, __file__, "--child", mode, str(space)], capture_output=True, text=True, check=True
-    )
+    done = subprocess.run([sys.executable, __file__, "--child", mode, str(space)], capture_output=True, text=True)
+    if done.returncode != 0:
+        raise SystemExit(f"the {mode} run failed:\n{done.stderr[-3000:]}")
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
@@ -173,7 +168,8 @@ def main() -> None:
     )
     print(
         f"pane, best of {args.runs}:                 {pane['seconds']:.2f} s, "
-        f"peak RSS {max(r['peak_mib'] for r in panes):.1f} MiB (highest of the runs), "
+        f"peak RSS {max(r['peak_mib'] for r in panes):.1f} MiB (the app), "
+        f"{max(r.get('child_peak_mib', 0.0) for r in panes):.1f} MiB (its simulator process; highest of the runs), "
         f"ratio {pane['seconds'] / simulate['seconds']:.2f}"
     )
     print(

@@ -12,12 +12,13 @@ from pathlib import Path
 
 import pytest
 
-from idsync_tui.simulator import live
 from idsync_tui.simulator.command import run_simulate
-from idsync_tui.simulator.live import event_row
+from idsync_tui.simulator.logrows import Marked, event_row
 from idsync_tui.ui.screens.dialogs import TextDialog
-from idsync_tui.ui.synclog import pane as logpane
-from idsync_tui.ui.synclog.pane import EventList, LogPane, SyncLog
+from idsync_tui.ui.synclog import log as synclog
+from idsync_tui.ui.synclog import ring as synclog_ring
+from idsync_tui.ui.synclog.log import SyncLog
+from idsync_tui.ui.synclog.pane import EventList, LogPane
 from tests.app.apphelpers import make_app
 
 SAMPLES = Path(__file__).resolve().parents[2] / "sample_spaces"
@@ -41,10 +42,10 @@ def simulate_lines(space: Path, audience: str | None = None) -> list[str]:
 
 
 async def settle(pilot, log: SyncLog, until=lambda log: log.state in ("done", "error")) -> None:  # type: ignore[no-untyped-def]
-    """Wait (a bounded number of ticks) until the run is over and its rows reached the ring."""
-    for _ in range(200):
+    """Wait (a bounded number of ticks) until the run is over (its rows reach the ring before it is)."""
+    for _ in range(400):
         await pilot.pause(0.05)
-        if until(log) and log.queue.empty():
+        if until(log):
             break
     await pilot.pause(0.1)
     assert until(log), (log.state, log.message)
@@ -199,30 +200,28 @@ async def test_the_rows_on_screen_are_built_from_the_events_simulate_prints(acme
         rows = app.screen.query_one(EventList)
         expected = [event_row(json.loads(line)) for line in simulate_lines(acme)]
         await pilot.press("home")
-        width, height = rows.size
+        # Textual draws the scroll bar (the widget's last column); the rows take the rest
+        width, height = rows.scrollable_content_region.size
+        assert width == rows.size.width - 1 and rows.show_vertical_scrollbar
         drawn = [rows.render_line(y).text for y in range(height)]
         assert all(len(line) == width for line in drawn)
-        # the last column is the scroll bar; the rows take the rest
-        assert [line[: width - 1].rstrip() for line in drawn] == [
-            row[: width - 1].rstrip() for row in expected[:height]
-        ]
+        assert [line.rstrip() for line in drawn] == [row[:width].rstrip() for row in expected[:height]]
         await pilot.press("up")  # at the top already: stays, and the log no longer follows
         assert rows.cursor == 0 and not log.follow
         assert "not following (f)" in app.screen.query_one(LogPane).header().plain
         await pilot.press("end")  # follows again: the last event on the last line, the cursor on it
         assert log.follow and rows.cursor == log.ring.shown - 1
         # the demo's whole-space run ends with a notice (its change lines are not played): the last event is above it
-        last_lines = [rows.render_line(y).text[: width - 1].rstrip() for y in range(height)]
-        assert expected[-1][: width - 1].rstrip() in last_lines
+        last_lines = [rows.render_line(y).text.rstrip() for y in range(height)]
+        assert expected[-1][:width].rstrip() in last_lines
 
 
 async def test_a_filter_is_checked_over_several_ticks_and_then_shows_the_matching_rows(
     acme: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(logpane, "DRAIN_BUDGET", 0.0)  # each tick: one chunk of the filter
-    monkeypatch.setattr(logpane, "SCAN_MIN", 0.0)
-    monkeypatch.setattr(logpane, "SCAN_TICK", 3600.0)  # the ticks come when this test says
-    monkeypatch.setattr(live, "SCAN_CHUNK", 16)
+    monkeypatch.setattr(synclog, "SCAN_BUDGET", 0.0)  # each redraw: one chunk of the filter
+    monkeypatch.setattr(synclog, "REFRESH", 3600.0)  # the redraws come when this test says
+    monkeypatch.setattr(synclog_ring, "SCAN_CHUNK", 16)
     app = make_app(acme)
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("3", "l")
@@ -232,13 +231,12 @@ async def test_a_filter_is_checked_over_several_ticks_and_then_shows_the_matchin
         assert len(texts) > 3 * 16
         expected = [t for t in texts if "p-00" in t.lower()]
         pane = app.screen.query_one(LogPane)
-        log._timer.pause()  # type: ignore[union-attr]
         await pilot.press("slash", *"p-00")
         assert log.ring.scanning and log.ring.shown < len(expected)
         assert "filtering…" in pane.header().plain
         ticks = 0
         while log.ring.scanning and ticks < 100:
-            log.drain()
+            log.redraw()
             ticks += 1
         assert ticks > 2
         assert [log.ring.row(i)[0] for i in range(log.ring.shown)] == expected
@@ -271,7 +269,7 @@ async def test_an_edit_marks_the_rows_it_adds_changes_and_removes_and_D_shows_on
         only_before = Counter(map(event_key, before)) - Counter(map(event_key, after))
         ring = log.ring
         items = [ring.item(i) for i in range(ring.shown)]
-        statuses = Counter(item.status for item in items if isinstance(item, live.Marked))
+        statuses = Counter(item.status for item in items if isinstance(item, Marked))
         assert statuses == Counter(
             {"added": diff.added, "changed": diff.changed, "removed": diff.removed, "unchanged": diff.unchanged}
         )

@@ -14,28 +14,18 @@ from typing import Any
 
 import pytest
 
-from idsync_tui.simulator import live
 from idsync_tui.simulator.command import run_simulate
+from idsync_tui.simulator.diff import EventDiff
 from idsync_tui.simulator.engine import Notice
-from idsync_tui.simulator.live import (
-    ADDED,
-    CHANGED,
-    REMOVED,
-    UNCHANGED,
-    EventDiff,
-    EventRing,
-    Marked,
-    Replay,
-    Yielder,
-    event_row,
-    log_entry,
-    log_item,
-    run_scope,
-    scope_of,
-)
+from idsync_tui.simulator.logrows import ADDED, CHANGED, REMOVED, UNCHANGED, Marked, event_row, log_entry, log_item
 from idsync_tui.simulator.profiles import scan_times
+from idsync_tui.simulator.render import event_json
+from idsync_tui.simulator.replay import Replay
+from idsync_tui.simulator.scope import run_scope, scope_of
 from idsync_tui.space.loader import load_space, parse_text
 from idsync_tui.space.model import Space
+from idsync_tui.ui.synclog import ring as synclog_ring
+from idsync_tui.ui.synclog.ring import EventRing
 from tests.simulator.simhelpers import HEAD, identifier, profile_line
 
 ACME = Path(__file__).resolve().parents[2] / "sample_spaces" / "acme.toml"
@@ -190,7 +180,7 @@ def test_a_filter_stays_set_when_the_ring_is_cleared_for_a_new_run() -> None:
 
 
 def test_a_filter_checked_a_slice_at_a_time_ends_with_the_rows_of_a_whole_check(monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    monkeypatch.setattr(live, "SCAN_CHUNK", 16)
+    monkeypatch.setattr(synclog_ring, "SCAN_CHUNK", 16)
     outputs = whole_demo_outputs()
     whole = EventRing(capacity=150)
     whole.extend(log_item(o) for o in outputs)
@@ -213,85 +203,6 @@ def test_a_filter_checked_a_slice_at_a_time_ends_with_the_rows_of_a_whole_check(
     fresh.extend(log_item(o) for o in outputs)
     fresh.set_filter(profile)
     assert list(sliced.visible()) == list(fresh.visible()) and fresh.shown > 0
-
-
-def test_the_worker_gives_way_after_its_slow_interval_and_more_often_while_another_thread_runs() -> None:
-    clock = [0.0]
-    others = [0.0]  # CPU time of the other threads
-    naps: list[float] = []
-    ui_runs = [0.0]  # how long the other thread runs during each nap
-    delay = [0.0]  # how long other processes keep the worker waiting after each nap
-
-    def sleep(seconds: float) -> None:
-        naps.append(clock[0])
-        clock[0] += seconds + ui_runs[0] + delay[0]
-        others[0] += ui_runs[0]
-
-    give_way = Yielder(slow=0.02, fast=0.002, nap=0.0002, clock=lambda: clock[0], sleep=sleep, others=lambda: others[0])
-    for _ in range(100):  # 100 ms of work in 1 ms steps, the other threads idle
-        clock[0] += 0.001
-        give_way()
-    assert len(naps) == 5 and give_way.busy_naps == 0  # every 20 ms (and the 0.2 ms nap)
-    ui_runs[0] = 0.005  # from now on the UI thread runs during each nap
-    for _ in range(40):
-        clock[0] += 0.001
-        give_way()
-    assert give_way.interval == 0.002 and give_way.busy_naps >= 4  # after the first, one every 2 ms of work
-    busy = len(naps)
-    ui_runs[0] = 0.0  # the UI thread is idle again: the naps space out back to every 20 ms
-    for _ in range(200):
-        clock[0] += 0.001
-        give_way()
-    assert give_way.interval == 0.02 and len(naps) - busy < 20
-    busy_naps = give_way.busy_naps
-    delay[0] = 0.005  # the machine's other processes delay each nap: wall time passes, our UI thread stays idle
-    naps_before = len(naps)
-    for _ in range(100):
-        clock[0] += 0.001
-        give_way()
-    assert give_way.interval == 0.02 and give_way.busy_naps == busy_naps and len(naps) - naps_before <= 5
-
-
-def test_with_a_probe_the_worker_sleeps_while_the_ui_thread_is_busy_and_otherwise_only_as_a_backstop() -> None:
-    clock = [0.0]
-    ui_busy_until = [-1.0]
-    naps: list[float] = []
-
-    def sleep(seconds: float) -> None:
-        naps.append(clock[0])
-        clock[0] += 0.0001
-
-    give_way = Yielder(
-        clock=lambda: clock[0],
-        sleep=sleep,
-        others=lambda: 0.0,
-        busy=lambda: clock[0] < ui_busy_until[0],
-        check=0.002,
-        hold=0.02,
-        backstop=0.05,
-    )
-    for _ in range(200):  # 200 ms of work, the UI thread idle: one sleep per 50 ms, no more
-        clock[0] += 0.001
-        give_way()
-    assert len(naps) == 4
-    ui_busy_until[0] = clock[0] + 0.005  # a key: the UI thread has 5 ms of rounds to do
-    naps.clear()
-    for _ in range(3):
-        clock[0] += 0.001
-        give_way()
-    # within one check interval the worker noticed, then slept (in short sleeps) until the UI thread was idle
-    assert naps and naps[0] < ui_busy_until[0] - 0.002 and clock[0] >= ui_busy_until[0]
-    ui_busy_until[0] = clock[0] + 1.0  # a UI thread busy for a long time: the worker still works between holds
-    naps.clear()
-    for _ in range(100):
-        clock[0] += 0.001
-        give_way()
-    holds, run_start = [], naps[0]  # runs of back-to-back sleeps
-    for before, after in zip(naps, naps[1:], strict=False):
-        if after - before > 0.0002:  # work in between
-            holds.append(before - run_start)
-            run_start = after
-    assert len(holds) > 10 and max(holds) <= 0.0201
 
 
 def test_switching_a_row_to_all_adds_one_event_per_extra_value(tmp_path: Path) -> None:
@@ -506,7 +417,25 @@ def test_step_jumps_to_the_next_change_or_version(tmp_path: Path) -> None:
     assert replay.step() == []
 
 
-@pytest.mark.parametrize("module", ["idsync_tui.simulator.live"])
+def test_event_json_is_json_dumps_compact_byte_for_byte() -> None:
+    """The renderer uses only the public json API: the same bytes as json.dumps with compact separators."""
+    events = [o for o in whole_demo_outputs() if type(o) is dict]
+    assert events and all(event_json(e) == json.dumps(e, separators=(",", ":")) for e in events)
+    assert all(event_json(e) == line for e, line in zip(events, simulate_lines(ACME), strict=True))
+
+
+@pytest.mark.parametrize(
+    "module",
+    [
+        "idsync_tui.simulator.scope",
+        "idsync_tui.simulator.logrows",
+        "idsync_tui.simulator.diff",
+        "idsync_tui.simulator.replay",
+        "idsync_tui.simulator.child",
+        "idsync_tui.ui.synclog.ring",
+        "idsync_tui.ui.synclog.runner",
+    ],
+)
 def test_the_live_helpers_never_import_textual(module: str) -> None:
     code = f"import sys, {module}; print('textual' in sys.modules)"
     assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip() == (

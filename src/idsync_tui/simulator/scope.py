@@ -124,7 +124,7 @@ def run_scope(
                 yield output
     else:  # profile by profile under both configs, so that the diff holds one profile's events at a time
         for item in items():
-            if type(item) is not Profile:
+            if not isinstance(item, Profile):
                 yield item
                 continue
             outputs = [o for o in simulation.run((item,)) if matches(o)]  # type: ignore[arg-type]

@@ -19,6 +19,7 @@ from idsync_tui.space.document import SaveConflict, SaveVerifyError, SpaceDocume
 from idsync_tui.space.model import DataPath
 from idsync_tui.space.problems import Problem
 from idsync_tui.ui import theming
+from idsync_tui.ui.messages import StatusMessage
 from idsync_tui.ui.screens.audiences import AudiencesScreen
 from idsync_tui.ui.screens.base import SpaceScreen
 from idsync_tui.ui.screens.destinations import DestinationsScreen
@@ -139,6 +140,9 @@ class IdSyncApp(App):
         if error:
             self.bell()
 
+    def on_status_message(self, message: StatusMessage) -> None:
+        self.say(message.text, error=message.error)
+
     def edited(self, outcome: Outcome) -> None:
         self.say(outcome.message, error=not outcome.ok)
         if outcome.ok:
@@ -155,7 +159,7 @@ class IdSyncApp(App):
 
     # -- actions -----------------------------------------------------------------------------------------------
     async def action_log(self) -> None:
-        from idsync_tui.ui.synclog.pane import SyncLog
+        from idsync_tui.ui.synclog.log import SyncLog
 
         log = SyncLog.of(self)
         if isinstance(self.screen, SpaceScreen):

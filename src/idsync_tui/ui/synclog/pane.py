@@ -1,34 +1,18 @@
-"""The sync log pane: the simulator's events for what is selected, streamed under any screen without freezing it.
+"""The sync log pane under each screen: a header (scope, counts, state, filter, diff, clock), the filter field, and the
+rows, a line-API widget (`EventList`, a ScrollView as Toolong's LogLines) that builds only the rows it draws.
 
-Toolong's way: a worker thread runs the simulator (`simulator.live`) and puts batches of events, each as its JSON
-line alone, on a bounded outbox; a timer on the app moves them every tick into one bounded ring (`EventRing`), and
-each screen's pane is a virtual list that builds and draws only the rows on screen. One `SyncLog` per app holds the
-ring, the run and the replay, so the pane shows the same log under every screen, the ID Sync editor included.
+The state (ring, run, replay, filter) is the app's one `SyncLog` (`ui/synclog/log.py`); the simulation runs in a
+child process (`ui/synclog/runner.py`, `simulator/child.py`). Widgets here post `StatusMessage`s for the status
+line; they never call the app's methods.
 
-Speed (benchmarks/bench_log.py): both threads share one interpreter lock, so every millisecond the UI thread
-spends is the worker's loss, and a worker that never sleeps can keep the UI thread from a key for half a second.
-Hence: the UI thread wakes for the log only every TICK (each wake is two hand-overs of the lock, and on a busy
-machine each hand-over waits for a core), does one store per row, repaints without a layout, checks a filter in
-budgeted slices; the worker gives way now and then (`live.Yielder`).
-
-Live re-run: an edit (app.revision) re-runs the scope ~300 ms later under the new config and the old one; the header
-counts what the edit changes, the rows say which: `+` added, `~` changed (enter shows before and after), and the
-events it removes follow the run's rows, marked `−` (shown, never exported: the new config does not send them). `D`
-shows the differences only. Replay: `R` plays the change lines on a simulated clock; an edit made meanwhile
-becomes a config version saved at the simulated time and effective five simulated minutes later.
+The pane takes the height the screen has left (`1fr`, `G`: `3fr`), so the navigation bar and the editor's header
+stay put at 80x24 and 60x20, and a tall terminal gives the log its share.
 """
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import json
-import queue
-import threading
-import time
-import weakref
-from collections import deque
-from collections.abc import Callable
+import os
 from pathlib import Path
 from typing import Any
 
@@ -36,19 +20,18 @@ from rich.cells import set_cell_size
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
-from textual import on
-from textual.app import App, ComposeResult
+from textual import events, on
+from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.cache import LRUCache
 from textual.containers import Vertical
-from textual.geometry import Region
-from textual.scrollbar import ScrollBarRender
+from textual.geometry import Size
+from textual.message import Message
+from textual.scroll_view import ScrollView
 from textual.strip import Strip
-from textual.timer import Timer
-from textual.widget import Widget
 from textual.widgets import Input, Static
-from textual.worker import get_current_worker
 
-from idsync_tui.simulator.live import (
+from idsync_tui.simulator.logrows import (
     ADDED,
     BAD_KIND,
     CHANGED,
@@ -56,501 +39,20 @@ from idsync_tui.simulator.live import (
     EXIT_KIND,
     NOTICE_KIND,
     REMOVED,
-    EventDiff,
-    EventRing,
-    LogItem,
     Marked,
-    Replay,
-    Scope,
-    Yielder,
-    busy_probe,
-    log_item,
-    run_scope,
-    scope_of,
 )
-from idsync_tui.simulator.profiles import format_time, scan_times
-from idsync_tui.simulator.render import event_json
-from idsync_tui.space.model import Space
-from idsync_tui.ui.screens.dialogs import FormDialog, TextDialog
+from idsync_tui.simulator.scope import Scope
+from idsync_tui.ui.messages import StatusMessage
+from idsync_tui.ui.screens.dialogs import ConfirmDialog, FormDialog, TextDialog
+from idsync_tui.ui.synclog.log import SyncLog
 
-BATCH = 512  # rows per queue item: one ring extend and one refresh per batch, not per row
-TICK = 0.25  # seconds between moves of the worker's batches into the ring, and repaints (keys repaint at once)
-DRAIN_BUDGET = 0.015  # seconds of UI-thread work per tick for checking rows against a filter (keys wait this)
-SCAN_MIN = 0.002  # seconds a tick always gives a filter that is still checking rows
-SCAN_TICK = 0.01  # while a filter is still checking rows, the next slice comes this soon (not a whole TICK later)
-DEBOUNCE = 0.3  # seconds after the last edit before the live re-run
-HEIGHTS = ("", "-tall")
-SPEEDS = (1, 10, 30, 60, 120, 300, 600, 3600)  # simulated seconds per real second
-DEFAULT_SPEED = 3
 KINDS = (ENTER_KIND, EXIT_KIND, NOTICE_KIND, BAD_KIND, ADDED, CHANGED, REMOVED)
+LINE_CACHE = 1024  # drawn lines kept (a frame draws a few dozen; keys and new rows redraw the same ones)
 
 
-class Stopped(Exception):
-    """The run was replaced or the app is closing."""
-
-
-class Outbox:
-    """Batches from the worker thread to the UI thread: a deque, bounded by making the worker wait for room.
-
-    Not a queue.Queue: each of its `get`s wakes a worker waiting for room, and a woken thread takes the interpreter
-    from the UI thread in the middle of its tick (5 ms a time, once per batch). Here the UI thread takes every batch
-    without a lock, then gives room once per tick.
-    """
-
-    def __init__(self, maxsize: int = 64) -> None:
-        self.maxsize = maxsize
-        self._items: deque[tuple[int, str, Any]] = deque()
-        self._room = threading.Event()
-
-    def empty(self) -> bool:
-        return not self._items
-
-    def put(self, item: tuple[int, str, Any], stopped: Callable[[], bool] = lambda: False) -> None:
-        """Append; while full, wait for the UI thread to take (checking `stopped` every 0.1 s)."""
-        items = self._items
-        while len(items) >= self.maxsize:
-            self._room.clear()
-            if len(items) < self.maxsize:
-                break
-            if not self._room.wait(0.1) and stopped():
-                raise Stopped
-        items.append(item)
-
-    def put_now(self, item: tuple[int, str, Any]) -> None:
-        """Append even when full (the last word of a run: its error)."""
-        self._items.append(item)
-
-    def take(self) -> tuple[int, str, Any] | None:
-        try:
-            return self._items.popleft()
-        except IndexError:
-            return None
-
-    def taken(self) -> None:
-        """The UI thread is done taking for this tick: a worker waiting for room may go on."""
-        if len(self._items) < self.maxsize:
-            self._room.set()
-
-
-class SyncLog:
-    """The app's one sync log: ring, queue, worker, replay, and the panes that show it."""
-
-    def __init__(self, app: App, capacity: int = 100_000) -> None:
-        self.app = app
-        self.ring = EventRing(capacity)
-        self.queue = Outbox(maxsize=64)
-        self.commands: queue.Queue[tuple[str, Any]] = queue.Queue()
-        self.panes: weakref.WeakSet[LogPane] = weakref.WeakSet()
-        self.open = False
-        self.follow = True
-        self.tall = False
-        self.run_id = 0
-        self.stop = threading.Event()
-        self.resumed = threading.Event()
-        self.resumed.set()
-        self.state = "idle"  # idle | running | done | replay | replay done | error
-        self.scope: Scope | None = None
-        self.space_run: Space | None = None  # the config the log shows
-        self.events = 0
-        self.diff: EventDiff | None = None
-        self.message = ""
-        self.clock = ""
-        self.speed_index = DEFAULT_SPEED
-        self.replaying = False
-        self.version = 0  # bumped on every change the panes must show
-        self._timer: Timer | None = None
-        self._scan_timer: Timer | None = None
-        self._ui_busy: Callable[[], bool] | None = None  # a probe of the UI thread, made by the first run
-        self._ui_probed = False
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._debounce: Timer | None = None
-        app.watch(app, "revision", self._edited, init=False)
-
-    @classmethod
-    def of(cls, app: App) -> SyncLog:
-        log = getattr(app, "sync_log", None)
-        if log is None:
-            log = cls(app)
-            app.sync_log = log  # type: ignore[attr-defined]
-        return log
-
-    @property
-    def paused(self) -> bool:
-        return not self.resumed.is_set()
-
-    @property
-    def speed(self) -> int:
-        return SPEEDS[self.speed_index]
-
-    # -- what the keys do ----------------------------------------------------------------------------------------
-    def toggle(self) -> None:
-        """`l`: open the log (focused); pressed elsewhere on the screen, go back to it; pressed in it, close it."""
-        if self.open:
-            pane = next((p for p in self.panes if p.is_attached and p.screen is self.app.screen), None)
-            focused = self.app.screen.focused
-            if pane is not None and (focused is None or pane not in focused.ancestors_with_self):
-                pane.take_focus()
-                return
-        self.open = not self.open
-        if self.open and not self.replaying:
-            space = self._space()
-            if self.state == "idle" or self.scope != scope_of(space, self._selection()):
-                self.start_run()
-            elif self.space_run is not None and space != self.space_run:
-                self.start_run(before=self.space_run)
-        self.changed()
-        for pane in list(self.panes):
-            pane.show(self.open, focus=True)
-
-    def start_run(self, selection: Any = "screen", before: Space | None = None) -> None:
-        """Run the simulator for the screen's selection (or `selection`) under the session's current config."""
-        space = self._space()
-        if selection == "screen":
-            selection = self._selection()
-        scope = scope_of(space, selection)
-        stop = self._new_run(scope, space)
-        self.diff = None
-        self.state = "running"
-        self.message = ""
-        self.replaying = False
-        self.clock = ""
-        self.app.run_worker(
-            lambda: self._produce(self.run_id, stop, space, scope, before),
-            name="sync-log",
-            group="sync-log",
-            thread=True,
-            exit_on_error=False,
-        )
-
-    def start_replay(self) -> None:
-        space = self._space()
-        scope = self.scope or scope_of(space, None)
-        stop = self._new_run(scope, space)
-        self.diff = None
-        self.state = "replay"
-        self.message = ""
-        self.replaying = True
-        while not self.commands.empty():
-            self.commands.get_nowait()
-        self.app.run_worker(
-            lambda: self._produce_replay(self.run_id, stop, space, scope),
-            name="sync-log-replay",
-            group="sync-log",
-            thread=True,
-            exit_on_error=False,
-        )
-
-    def stop_run(self) -> None:
-        self.stop.set()
-        self.resumed.set()
-        if self.state in ("running", "replay"):
-            self.state = "stopped"
-        self.replaying = False
-        self.changed()
-
-    def toggle_pause(self) -> None:
-        if self.paused:
-            self.resumed.set()
-        else:
-            self.resumed.clear()
-        self.changed()
-
-    def step(self) -> bool:
-        if not self.replaying:
-            return False
-        self.commands.put(("step", None))
-        return True
-
-    def set_speed(self, delta: int) -> None:
-        self.speed_index = min(max(self.speed_index + delta, 0), len(SPEEDS) - 1)
-        self.changed()
-
-    def clear(self) -> None:
-        self.ring.clear()
-        self.events = 0
-        self.changed()
-
-    def set_filter(self, text: str) -> None:
-        self.ring.set_filter(text, scan=False)
-        if not self.ring.scan(DRAIN_BUDGET):
-            self._scan_soon()
-        self._ensure_timer()
-        self.changed()
-
-    def set_differences_only(self, on: bool) -> None:
-        """Show only the events the last edit added, changed or removed (a filter typed with `/` still applies)."""
-        self.ring.set_differences_only(on, scan=False)
-        if not self.ring.scan(DRAIN_BUDGET):
-            self._scan_soon()
-        self._ensure_timer()
-        self.changed()
-
-    def export(self, path: Path) -> int:
-        """Writes the shown events as `simulate --format jsonl` lines; returns how many."""
-        self.ring.scan()  # a filter still checking rows finishes first: the file has every match
-        written = 0
-        with open(path, "w", encoding="utf-8", newline="\n") as out:
-            batch: list[str] = []
-            for line in self.ring.export_lines():
-                batch.append(line)
-                written += 1
-                if len(batch) >= 1024:
-                    out.write("\n".join(batch) + "\n")
-                    batch.clear()
-            if batch:
-                out.write("\n".join(batch) + "\n")
-        return written
-
-    # -- plumbing ------------------------------------------------------------------------------------------------
-    def _selection(self) -> Any:
-        pick = getattr(self.app.screen, "selection", None)
-        return pick() if callable(pick) else None
-
-    def _space(self) -> Space:
-        return self.app.session.space  # type: ignore[attr-defined]
-
-    def _new_run(self, scope: Scope, space: Space) -> threading.Event:
-        if not self._ui_probed:  # on the UI thread, which the probe is about
-            self._ui_probed = True
-            self._ui_busy = busy_probe(threading.get_native_id())
-            self._loop = asyncio.get_running_loop()
-        self.stop.set()
-        self.stop = threading.Event()
-        self.run_id += 1
-        self.scope = scope
-        self.space_run = space
-        self.ring.clear()
-        self.events = 0
-        self._ensure_timer()
-        self.changed()
-        return self.stop
-
-    def _ensure_timer(self) -> None:
-        if self._timer is None:
-            self._timer = self.app.set_interval(TICK, self.drain, name="sync-log-drain")
-
-    def changed(self) -> None:
-        self.version += 1
-
-    def _edited(self, _revision: int) -> None:
-        if self.replaying:
-            self.commands.put(("version", self._space()))
-            return
-        if not self.open or self.space_run is None:
-            return
-        if self._debounce is not None:
-            self._debounce.stop()
-        self._debounce = self.app.set_timer(DEBOUNCE, self._rerun, name="sync-log-rerun")
-
-    def _rerun(self) -> None:
-        self._debounce = None
-        before = self.space_run
-        if before is None or self._space() == before:
-            return
-        self.start_run(before=before)
-
-    def drain(self) -> None:
-        """One tick on the UI thread: move what the worker made into the ring, then redraw the visible pane.
-
-        Moving a batch is one store per row (rows are built when drawn), so a tick moves all there is (the outbox is
-        bounded); a filter checks new rows within what is left of DRAIN_BUDGET and catches up on the next ticks. (A
-        deadline on moving would be wrong: the clock runs on while the worker holds the interpreter, and a tick cut
-        short leaves the worker waiting for room.)
-        """
-        ring = self.ring
-        deadline = time.perf_counter() + DRAIN_BUDGET
-        while True:
-            taken = self.queue.take()
-            if taken is None:
-                break
-            run_id, kind, data = taken
-            if run_id != self.run_id:
-                continue
-            if kind == "rows":
-                items, events = data
-                ring.extend(items, scan=False)
-                self.events += events
-            elif kind == "clock":
-                self.clock = data
-            elif kind == "diff":
-                self.diff = data
-            elif kind == "done":
-                self.state = data
-            elif kind == "error":
-                self.state = "error"
-                self.message = data
-            self.version += 1
-        self.queue.taken()
-        if ring.scanning:
-            if not ring.scan(max(SCAN_MIN, deadline - time.perf_counter())):
-                self._scan_soon()
-            self.version += 1
-        screen = self.app.screen
-        for pane in self.panes:
-            if pane.display and pane.screen is screen and pane.shown_version != self.version:
-                pane.sync()
-
-    def _scan_soon(self) -> None:
-        if self._scan_timer is None:
-            self._scan_timer = self.app.set_timer(SCAN_TICK, self._scan_tick, name="sync-log-filter")
-
-    def _scan_tick(self) -> None:
-        self._scan_timer = None
-        self.drain()
-
-    # -- the worker thread ---------------------------------------------------------------------------------------
-    def _wake_ui(self) -> None:
-        """From the worker: have the UI thread take the last batches now, not at the next tick (up to TICK later)."""
-        loop = self._loop
-        if loop is None:
-            return
-        with contextlib.suppress(RuntimeError):  # the app has closed its loop: nothing to wake
-            loop.call_soon_threadsafe(self.app.call_later, self.drain)
-
-    def _stopper(self, stop: threading.Event):  # type: ignore[no-untyped-def]
-        worker = get_current_worker()
-
-        def stopped() -> bool:
-            return stop.is_set() or worker.is_cancelled
-
-        return stopped
-
-    def _put(self, stopped, run_id: int, kind: str, data: Any) -> None:  # type: ignore[no-untyped-def]
-        if stopped():
-            raise Stopped
-        self.queue.put((run_id, kind, data), stopped)  # waits while the screen is behind: memory stays bounded
-
-    def _wait_resumed(self, stopped) -> None:  # type: ignore[no-untyped-def]
-        while not self.resumed.wait(0.1):
-            if stopped():
-                raise Stopped
-
-    def _profiles(self, space: Space) -> Path:
-        profiles = space.profiles_path()
-        if profiles is None:
-            raise ValueError('this space names no sample profiles: set profiles = "FILE.jsonl" in [space]')
-        if not profiles.is_file():
-            raise ValueError(f"the sample profiles file {profiles} does not exist")
-        return profiles
-
-    def _stream(  # type: ignore[no-untyped-def]
-        self, stopped, run_id: int, outputs, hold: bool = True, diff: EventDiff | None = None
-    ) -> None:
-        """Outputs to log items, in batches; `hold` waits while the log is paused (the replay's clock pauses instead).
-
-        An event becomes its JSON line only: the row the pane shows is built from it when drawn (`EventRing.row`).
-        With `diff` (a re-run after an edit, fed profile by profile as the outputs come) it is marked with what the
-        edit did to it; ready Marked items (removed events) pass as they are, and are not counted as events.
-        """
-        batch: list[LogItem] = []
-        events = 0
-        encode = event_json  # what simulate prints, byte for byte
-        give_way = Yielder(busy=self._ui_busy)  # the simulator's small file reads would starve the UI thread
-        for output in outputs:
-            give_way()
-            if type(output) is dict:
-                batch.append(encode(output) if diff is None else diff.item(output, encode(output)))
-                events += 1
-            elif type(output) is Marked:
-                batch.append(output)
-            else:
-                batch.append(log_item(output))
-            if len(batch) >= BATCH:
-                if hold:
-                    self._wait_resumed(stopped)
-                self._put(stopped, run_id, "rows", (batch, events))
-                batch, events = [], 0
-        if batch:
-            if hold:
-                self._wait_resumed(stopped)
-            self._put(stopped, run_id, "rows", (batch, events))
-
-    def _produce(self, run_id: int, stop: threading.Event, space: Space, scope: Scope, before: Space | None) -> None:
-        stopped = self._stopper(stop)
-        try:
-            profiles = self._profiles(space)
-            start = scan_times(profiles).first_sync()
-            diff = EventDiff() if before is not None else None
-            outputs = run_scope(space, scope, profiles, start, before=before, diff=diff, stop=stop)
-            self._stream(stopped, run_id, outputs, diff=diff)
-            if diff is not None:
-                self._stream(stopped, run_id, _removed_rows(diff, start))  # after the run's rows
-                self._put(stopped, run_id, "diff", diff)
-            self._put(stopped, run_id, "done", "done")
-            self._wake_ui()
-        except Stopped:
-            return
-        except Exception as error:  # shown in the pane's header, never a crash of the app
-            self.queue.put_now((run_id, "error", f"{type(error).__name__}: {error}"))
-
-    def _produce_replay(self, run_id: int, stop: threading.Event, space: Space, scope: Scope) -> None:
-        stopped = self._stopper(stop)
-        try:
-            profiles = self._profiles(space)
-            start = scan_times(profiles).first_sync()
-            replay, first = Replay.start(space, profiles, start, scope)
-            self._stream(stopped, run_id, first)
-            self._put(stopped, run_id, "clock", format_time(replay.now))
-            last = time.monotonic()
-            while not replay.done:
-                outputs: list[Any] = []
-                while True:
-                    try:
-                        command, value = self.commands.get_nowait()
-                    except queue.Empty:
-                        break
-                    if command == "version":
-                        config = replay.add_version(value)
-                        outputs.append(_version_saved(config.version, replay.now, config.effective_at))
-                    elif command == "step":
-                        outputs.extend(replay.step())
-                now = time.monotonic()
-                if not self.paused:
-                    outputs.extend(replay.advance((now - last) * self.speed))
-                last = now
-                if outputs:
-                    self._stream(stopped, run_id, outputs, hold=False)
-                self._put(stopped, run_id, "clock", format_time(replay.now))
-                if stop.wait(0.05) or stopped():
-                    return
-            self._put(stopped, run_id, "done", "replay done")
-        except Stopped:
-            return
-        except Exception as error:
-            self.queue.put_now((run_id, "error", f"{type(error).__name__}: {error}"))
-
-
-def _removed_rows(diff: EventDiff, start) -> Any:  # type: ignore[no-untyped-def]
-    """The events the edit removed, as rows after the run's, and a notice for those kept out of the log."""
-    from idsync_tui.simulator.engine import Notice
-
-    yield from diff.removed_items()
-    if diff.removed_dropped:
-        yield Notice(
-            format_time(start),
-            "",
-            f"{diff.removed_dropped} more removed event(s) not shown (the log keeps the first {diff.keep_removed})",
-        )
-
-
-def _version_saved(version: int, saved_at, effective_at) -> Any:  # type: ignore[no-untyped-def]
-    from idsync_tui.simulator.engine import Notice
-
-    return Notice(
-        format_time(saved_at),
-        "",
-        f"edit saved as config version {version} at {format_time(saved_at)[11:19]}; "
-        f"effective at {format_time(effective_at)[11:19]} (5 minutes later)",
-    )
-
-
-# ----------------------------------------------------------------------------------------------------------
-class EventList(Widget, can_focus=True):
-    """The log's rows: a virtual list over the ring (only the rows on screen are built and drawn), with a cursor.
-
-    Not a ScrollView: the list keeps its own first row (`top`) and draws its own scroll bar, so that rows arriving
-    (the ring growing every tick) repaint this widget alone instead of asking the screen for a layout.
-    """
+class EventList(ScrollView, can_focus=True):
+    """The log's rows: a virtual list over the ring, with a cursor; only the rows on screen are built and drawn,
+    and Textual draws the scroll bar."""
 
     COMPONENT_CLASSES = {
         "event-list--enter",
@@ -563,7 +65,7 @@ class EventList(Widget, can_focus=True):
         "event-list--cursor",
     }
     DEFAULT_CSS = """
-    EventList { height: 1fr; scrollbar-size-vertical: 1; }
+    EventList { height: 1fr; overflow-x: hidden; overflow-y: scroll; scrollbar-size-vertical: 1; }
     EventList > .event-list--enter { color: $text-success; }
     EventList > .event-list--exit { color: $text-error; }
     EventList > .event-list--notice { color: $text-muted; }
@@ -588,92 +90,96 @@ class EventList(Widget, can_focus=True):
         super().__init__(**kwargs)
         self.log_state = log
         self.cursor = 0
-        self.top = 0  # the view's position drawn on the first line
-        self._bar: tuple[tuple[int, int, int, Any, Any], list[Segment]] | None = None
-        self._frame: tuple[Style, dict[str, Style], Style, list[Segment]] | None = None
+        self._lines: LRUCache[tuple[Any, ...], Strip] = LRUCache(LINE_CACHE)
+        self._styles: tuple[Any, dict[str, Style], Style] | None = None
+
+    @property
+    def top(self) -> int:
+        """The view's position drawn on the first line."""
+        return round(self.scroll_offset.y)
 
     def sync(self) -> None:
+        """The ring's rows changed (arrived, filtered, cleared): new length, and the cursor (or the newest row, when
+        following) kept in view."""
         shown = self.log_state.ring.shown
-        height = self.size.height
+        if self.virtual_size.height != shown:
+            self.virtual_size = Size(0, shown)
+        height = self.scrollable_content_region.height
         if self.log_state.follow:
             self.cursor = max(0, shown - 1)
-            self.top = max(0, shown - height)
+            self.scroll_to(y=max(0, shown - height), animate=False, force=True)
         else:
             self.cursor = min(self.cursor, max(0, shown - 1))
-            self.top = min(self.top, max(0, shown - height))
+            self.scroll_to(y=min(self.top, max(0, shown - height)), animate=False, force=True)
+        self._lines.clear()  # positions may hold other rows now (the ring wrapped, a filter changed)
         self.refresh()
 
-    def _bar_segments(self, shown: int, height: int) -> list[Segment]:
-        """The scroll bar's cells, top to bottom, drawn as Textual draws a ScrollView's."""
-        styles = self.styles
-        background, color = styles.scrollbar_background, styles.scrollbar_color
-        if background.a < 1:
-            background = self.background_colors[0] + background
-        color = background + color
-        key = (shown, height, self.top, background, color)
-        if self._bar is None or self._bar[0] != key:
-            window = height if height < shown else 0
-            bar = ScrollBarRender.render_bar(
-                size=height,
-                virtual_size=shown,
-                window_size=window,
-                position=self.top,
-                back_color=background.rich_color,
-                bar_color=color.rich_color,
-            )
-            self._bar = key, [segment for segment in bar.segments if segment.text]
-        return self._bar[1]
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._styles = None
+        self._lines.clear()
 
-    def _frame_styles(self) -> tuple[Style, dict[str, Style], Style, list[Segment]]:
-        """What every line of one frame shares: base, kind and cursor styles, and the scroll bar."""
-        base = self.rich_style
-        kinds = {kind: base + self.get_component_rich_style(f"event-list--{kind}") for kind in KINDS}
-        cursor = self.get_component_rich_style("event-list--cursor")
-        return base, kinds, cursor, self._bar_segments(self.log_state.ring.shown, self.size.height)
-
-    def render_lines(self, crop: Region) -> list[Strip]:
-        self._frame = self._frame_styles()  # once per frame, not once per line
-        try:
-            return super().render_lines(crop)
-        finally:
-            self._frame = None
+    def _row_styles(self) -> tuple[Any, dict[str, Style], Style]:
+        if self._styles is None:
+            base = self.rich_style
+            kinds = {kind: base + self.get_component_rich_style(f"event-list--{kind}") for kind in KINDS}
+            self._styles = (base, kinds, self.get_component_rich_style("event-list--cursor"))
+        return self._styles
 
     def render_line(self, y: int) -> Strip:
-        base, kinds, cursor, bar = self._frame or self._frame_styles()
-        width = self.size.width
-        text_width = max(0, width - 1)
-        tail = [bar[y]] if y < len(bar) else []
+        width = self.scrollable_content_region.width
         position = self.top + y
         ring = self.log_state.ring
+        base, kinds, cursor = self._row_styles()
         if position >= ring.shown:
-            return Strip([Segment(" " * text_width, base), *tail], width)
-        text, _record, kind = ring.row(position)
-        style = kinds[kind]
-        if position == self.cursor:
-            style += cursor
-        return Strip([Segment(set_cell_size(text, text_width), style), *tail], width)
+            return Strip.blank(width, base)
+        on_cursor = position == self.cursor
+        key = (position, width, on_cursor, self.has_focus, id(ring.item(position)))
+        strip = self._lines.get(key)
+        if strip is None:
+            text, _record, kind = ring.row(position)
+            style = kinds.get(kind, base)
+            if on_cursor:
+                style += cursor
+            strip = self._lines[key] = Strip([Segment(set_cell_size(text, width), style)], width)
+        return strip
 
     def on_resize(self) -> None:
         self.sync()  # G grows or shrinks the pane: keep the cursor (or the newest row, when following) in view
 
-    def on_mouse_scroll_down(self) -> None:
+    def on_focus(self) -> None:
+        self._lines.clear()
+        self.refresh()
+
+    def on_blur(self) -> None:
+        self._lines.clear()
+        self.refresh()
+
+    def on_mouse_scroll_down(self, event: events.MouseScrollDown) -> None:
+        event.prevent_default()
         self.action_move(3)
 
-    def on_mouse_scroll_up(self) -> None:
+    def on_mouse_scroll_up(self, event: events.MouseScrollUp) -> None:
+        event.prevent_default()
         self.action_move(-3)
 
     def _show_cursor(self) -> None:
-        height = self.size.height
-        if self.cursor < self.top:
-            self.top = self.cursor
-        elif self.cursor >= self.top + height:
-            self.top = self.cursor - height + 1
+        height = self.scrollable_content_region.height
+        top = self.top
+        if self.cursor < top:
+            top = self.cursor
+        elif self.cursor >= top + height:
+            top = self.cursor - height + 1
+        if top != self.top:
+            self.scroll_to(y=top, animate=False, force=True)
+        self._lines.clear()
         self.refresh()
 
     def _follow(self, on: bool) -> None:
         if self.log_state.follow != on:
             self.log_state.follow = on
             self.log_state.changed()
+            self.post_message(LogPane.Changed())
 
     def action_move(self, delta: int) -> None:
         shown = self.log_state.ring.shown
@@ -682,7 +188,7 @@ class EventList(Widget, can_focus=True):
         self._show_cursor()
 
     def action_page(self, delta: int) -> None:
-        self.action_move(delta * max(1, self.size.height - 1))
+        self.action_move(delta * max(1, self.scrollable_content_region.height - 1))
 
     def action_home(self) -> None:
         self.cursor = 0
@@ -746,12 +252,22 @@ def event_details(record: str, before: str | None = None, what: str = "", remove
     return body
 
 
+def export_path(space_path: Path | None) -> Path:
+    """Where an export goes unless the user says otherwise: beside the space file, named after it."""
+    if space_path is None:
+        return Path("space.sync-log.jsonl")
+    return space_path.with_name(f"{space_path.stem}.sync-log.jsonl")
+
+
 class LogPane(Vertical):
-    """The pane under a screen: a header (scope, counts, state, diff, clock), a filter field, the rows."""
+    """The pane under a screen: a header (scope, counts, state, filter, diff, clock), a filter field, the rows."""
+
+    class Changed(Message):
+        """Something the header shows changed (posted by the rows: following on / off)."""
 
     DEFAULT_CSS = """
-    LogPane { height: 8; display: none; }
-    LogPane.-tall { height: 16; }
+    LogPane { height: 1fr; min-height: 2; max-height: 24; display: none; }
+    LogPane.-tall { height: 3fr; max-height: 100%; }
     LogPane #log-header { height: 1; background: $primary-muted; padding: 0 1; }
     LogPane #log-filter { height: 1; border: none; padding: 0 1; display: none; }
     LogPane #log-filter.-on { display: block; }
@@ -802,7 +318,10 @@ class LogPane(Vertical):
         log = self.log_state
         log.panes.add(self)
         self.set_class(log.tall, "-tall")
+        self.screen.set_class(log.tall and on, "-log-tall")
         if on == self.display:
+            if on:
+                self.sync()  # shown again under a screen that was away: what changed meanwhile, the filter too
             return
         self.display = on
         if on:
@@ -831,6 +350,12 @@ class LogPane(Vertical):
         log = self.log_state
         self.shown_version = log.version
         self.set_class(log.tall, "-tall")
+        self.screen.set_class(log.tall and self.display, "-log-tall")
+        field = self.query_one("#log-filter", Input)
+        if not field.has_focus:  # the filter set (under any screen) is always shown while it is set
+            if field.value != log.filter_text:
+                field.value = log.filter_text
+            field.set_class(bool(log.filter_text), "-on")
         header = self.header()
         if header != self._header:  # one line, always: a new text needs no layout
             self._header = header
@@ -846,6 +371,8 @@ class LogPane(Vertical):
             f" · {ring.shown}/{len(ring)} rows" if ring.filter or ring.differences_only else f" · {log.events} events"
         )
         text.append(shown)
+        if ring.filter:
+            text.append(f" · filter “{log.filter_text}” (/)", style="bold yellow")
         if log.replaying or log.state == "replay done":
             text.append(f" · ▶ {log.clock[11:19] or '--:--:--'} ×{log.speed}", style="bold")
         state = "paused" if log.paused else log.state
@@ -866,6 +393,22 @@ class LogPane(Vertical):
             text.append(" · not following (f)", style="dim")
         return text
 
+    def say(self, text: str, error: bool = False) -> None:
+        self.post_message(StatusMessage(text, error=error))
+
+    def filter_carried(self, before: Scope | None, after: Scope | None) -> None:
+        """A new run for another selection keeps the filter: say so (once, from the pane on the current screen)."""
+        if self.screen is not self.app.screen or not self.display:
+            return
+        log = self.log_state
+        label = after.label if after else "the space"
+        self.say(f"Filter “{log.filter_text}” kept for {label}: / then escape clears it")
+
+    @on(Changed)
+    def header_changed(self, message: Changed) -> None:
+        message.stop()
+        self.sync()
+
     # -- actions -------------------------------------------------------------------------------------------
     def action_filter(self) -> None:
         field = self.query_one("#log-filter", Input)
@@ -874,8 +417,9 @@ class LogPane(Vertical):
 
     @on(Input.Changed, "#log-filter")
     def filter_changed(self, event: Input.Changed) -> None:
-        self.log_state.set_filter(event.value)
-        self.sync()  # what is checked so far; the ticks check the rest (the header says "filtering…" meanwhile)
+        if event.value != self.log_state.filter_text:
+            self.log_state.set_filter(event.value)
+        self.sync()  # what is checked so far; the redraws check the rest (the header says "filtering…" meanwhile)
 
     @on(Input.Submitted, "#log-filter")
     def filter_kept(self) -> None:
@@ -919,7 +463,7 @@ class LogPane(Vertical):
         on = not log.ring.differences_only
         log.set_differences_only(on)
         if on and log.diff is None:
-            self.app.say("Differences only: none until an edit re-runs the log (D shows all rows)")  # type: ignore[attr-defined]
+            self.say("Differences only: none until an edit re-runs the log (D shows all rows)")
         self.sync()
 
     def action_clear(self) -> None:
@@ -938,12 +482,10 @@ class LogPane(Vertical):
         log = self.log_state
         if log.replaying:
             log.stop_run()
-            self.app.say("Replay stopped")  # type: ignore[attr-defined]
+            self.say("Replay stopped")
         else:
             log.start_replay()
-            self.app.say(  # type: ignore[attr-defined]
-                "Replay: change lines play on a simulated clock · P pause · + / - speed · . step · R stop"
-            )
+            self.say("Replay: change lines play on a simulated clock · P pause · + / - speed · . step · R stop")
         self.sync()
 
     def action_speed(self, delta: int) -> None:
@@ -952,35 +494,64 @@ class LogPane(Vertical):
 
     def action_step(self) -> None:
         if not self.log_state.step():
-            self.app.say("Nothing to step: press R to start the replay", error=True)  # type: ignore[attr-defined]
+            self.say("Nothing to step: press R to start the replay", error=True)
 
     def action_grow(self) -> None:
         log = self.log_state
         log.tall = not log.tall
         for pane in log.panes:
             pane.set_class(log.tall, "-tall")
+            pane.screen.set_class(log.tall, "-log-tall")
 
     def action_export(self) -> None:
+        """`E`: ask where (beside the space file unless told), ask before replacing a file, write the rows shown."""
         log = self.log_state
         session = self.app.session  # type: ignore[attr-defined]
-        stem = Path(session.path).stem if session.path else "space"
+        default = export_path(session.path)
+        ring = log.ring
         dialog = FormDialog(
             "Export the events shown (JSON Lines, as simulate prints them)",
-            [("path", "File:", f"{stem}.sync-log.jsonl")],
-            hint=f"{log.ring.shown} rows shown"
-            + (f" (filter: {log.ring.filter})" if log.ring.filter else "")
-            + (" (differences only; removed events are not exported)" if log.ring.differences_only else ""),
+            [("path", "File:", str(default))],
+            hint=f"{ring.shown} rows shown"
+            + (f" (filter: {log.filter_text})" if ring.filter else "")
+            + (" (differences only; removed events are not exported)" if ring.differences_only else ""),
         )
 
-        def write(values: dict[str, str] | None) -> None:
+        def chosen(values: dict[str, str] | None) -> None:
             if not values:
                 return
             path = Path(values["path"]).expanduser()
-            try:
-                count = log.export(path)
-            except OSError as error:
-                self.app.say(f"Not exported: {path}: {error.strerror or error}", error=True)  # type: ignore[attr-defined]
+            if path.is_dir():
+                self.say(f"Not exported: {path} is a folder; give a file name", error=True)
                 return
-            self.app.say(f"Exported {count} events to {path}")  # type: ignore[attr-defined]
+            if path.exists():
+                question = ConfirmDialog(
+                    "Replace the file?",
+                    f"{path} exists. Replace it with the {ring.shown} rows shown?",
+                    [("Replace", "replace", "warning"), ("Cancel", "cancel", "default")],
+                )
+                self.app.push_screen(question, lambda answer: write(path) if answer == "replace" else None)
+                return
+            write(path)
 
-        self.app.push_screen(dialog, write)
+        def write(path: Path) -> None:
+            try:
+                count = export_file(log, path)
+            except OSError as error:
+                self.say(f"Not exported: {path}: {error.strerror or error}", error=True)
+                return
+            self.say(f"Exported {count} events to {path}")
+
+        self.app.push_screen(dialog, chosen)
+
+
+def export_file(log: SyncLog, path: Path) -> int:
+    """Write the export beside its target and move it into place: a failed write never leaves a cut file."""
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        count = log.export(temporary)
+        os.replace(temporary, path)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
+    return count

@@ -153,15 +153,19 @@ class EventRing:
         """The entry at a position of the (filtered) view, 0 = oldest kept."""
         index = self.first + position if self._matches is None else self._matches[position]
         item = self._slots[index % self.capacity]
+        if item is None:
+            raise IndexError(position)
         if type(item) is tuple:
             return item  # type: ignore[return-value]
         rows = self._rows
         cached = rows.get(index)
-        if cached is None or cached[0] is not item:
-            if len(rows) >= ROW_CACHE:
-                rows.clear()
-            cached = rows[index] = (item, entry_of(item))  # type: ignore[arg-type]
-        return cached[1]
+        if cached is not None and cached[0] is item:
+            return cached[1]
+        if len(rows) >= ROW_CACHE:  # bounded: a screen draws a few dozen rows
+            rows.clear()
+        entry = entry_of(item)
+        rows[index] = (item, entry)
+        return entry
 
     def item(self, position: int) -> LogItem | None:
         """The kept item at a position of the (filtered) view: a marked one tells what an edit did to its event."""

@@ -139,7 +139,15 @@ class Parser:
             elif kind == "clock":
                 chunk.clock = str(message[1])
             elif kind == "diff":
-                chunk.diff = EventDiff(**{k: int(v) for k, v in message[1].items()})
+                counts = message[1]
+                chunk.diff = EventDiff(
+                    added=int(counts["added"]),
+                    removed=int(counts["removed"]),
+                    changed=int(counts["changed"]),
+                    unchanged=int(counts["unchanged"]),
+                    keep_removed=int(counts["keep_removed"]),
+                    removed_dropped=int(counts["removed_dropped"]),
+                )
             elif kind == "done":
                 chunk.done = str(message[1])
             elif kind == "error":
