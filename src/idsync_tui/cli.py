@@ -12,12 +12,13 @@ import json
 import os
 import shutil
 import sys
+import tempfile
 from pathlib import Path
 from typing import TextIO
 
 from idsync_tui import __version__
 
-SUBCOMMANDS = ("validate", "simulate")
+SUBCOMMANDS = ("validate", "simulate", "serve")
 DEMO_FILES = ("acme.toml", "acme.profiles.jsonl")
 
 
@@ -34,12 +35,19 @@ def _app_parser() -> _Parser:
     parser = _Parser(
         prog="idsync-tui",
         description="Design, check and demo Segment Engage ID Sync configurations. "
-        "Commands: `idsync-tui validate SPACE...`, `idsync-tui simulate SPACE` (see `idsync-tui validate -h`).",
+        "Commands: `idsync-tui validate SPACE...`, `idsync-tui simulate SPACE`, `idsync-tui serve [SPACE]` "
+        "(see `idsync-tui validate -h`).",
     )
     parser.add_argument("space", nargs="?", help="space file to open (default: a working copy of the demo space)")
     parser.add_argument("--theme", help="theme name (see the command palette, ctrl+p, for the list)")
     parser.add_argument(
         "--fresh-demo", action="store_true", help="replace the demo working copy with the bundled demo first"
+    )
+    parser.add_argument("--read-only", action="store_true", help="open the space without saving (the header says so)")
+    parser.add_argument(
+        "--scratch-demo",
+        action="store_true",
+        help="open a throwaway copy of the bundled demo, removed when the app ends (each `serve` tab gets one)",
     )
     parser.add_argument("--version", action="store_true", help="print the version and exit")
     return parser
@@ -50,6 +58,17 @@ def _validate_parser() -> _Parser:
     parser.add_argument("spaces", nargs="+", metavar="SPACE", help="space files to check")
     parser.add_argument("--format", choices=("text", "json"), default="text")
     parser.add_argument("--strict", action="store_true", help="warnings fail the check too (exit 1)")
+    return parser
+
+
+def _serve_parser() -> _Parser:
+    from idsync_tui.serve import add_arguments
+
+    parser = _Parser(
+        prog="idsync-tui serve",
+        description="Serve the app to web browsers (each tab its own app), for demos. Needs the [web] extra.",
+    )
+    add_arguments(parser)
     return parser
 
 
@@ -78,6 +97,10 @@ def main(argv: list[str] | None = None, out: TextIO | None = None, err: TextIO |
             from idsync_tui.simulator.command import run_simulate
 
             return run_simulate(_simulate_parser().parse_args(argv[1:]), out, err)
+        if argv and argv[0] == "serve":
+            from idsync_tui.serve import run_serve
+
+            return run_serve(_serve_parser().parse_args(argv[1:]), out, err)
         args = _app_parser().parse_args(argv)
         if args.version:
             print(f"idsync-tui {__version__}", file=out)
@@ -149,9 +172,8 @@ def bundled_demo_dir() -> Path:
     return Path(__file__).resolve().parent / "demo"
 
 
-def demo_working_copy(fresh: bool = False) -> Path:
-    """The demo space as a working copy the app may save to; the packaged file itself is never modified."""
-    target = data_dir() / "demo"
+def copy_demo(target: Path, fresh: bool = True) -> Path:
+    """The bundled demo's files copied into `target` (kept where they exist unless `fresh`); its space file."""
     target.mkdir(parents=True, exist_ok=True)
     for name in DEMO_FILES:
         if fresh or not (target / name).exists():
@@ -159,25 +181,42 @@ def demo_working_copy(fresh: bool = False) -> Path:
     return target / DEMO_FILES[0]
 
 
+def demo_working_copy(fresh: bool = False) -> Path:
+    """The demo space as a working copy the app may save to; the packaged file itself is never modified."""
+    return copy_demo(data_dir() / "demo", fresh)
+
+
 def run_app(args: argparse.Namespace, err: TextIO) -> int:
+    if args.scratch_demo and args.space is not None:
+        raise UsageError("idsync-tui: --scratch-demo opens a copy of the demo: give it no SPACE")
     demo = args.space is None
+    scratch: Path | None = None
     try:
-        path = demo_working_copy(args.fresh_demo) if demo else Path(args.space)
+        if args.scratch_demo:  # a copy of its own for this process (each `serve` tab), removed when it ends
+            scratch = Path(tempfile.mkdtemp(prefix="idsync-tui-demo-"))
+            path = copy_demo(scratch)
+        else:
+            path = demo_working_copy(args.fresh_demo) if demo else Path(args.space)
     except OSError as error:
-        print(f"idsync-tui: cannot prepare the demo working copy in {data_dir()}: {error}", file=err)
+        where = scratch or data_dir()
+        print(f"idsync-tui: cannot prepare the demo working copy in {where}: {error}", file=err)
         print("Set IDSYNC_TUI_DATA_DIR to a folder you can write to, or open a space file: idsync-tui SPACE", file=err)
+        if scratch is not None:
+            shutil.rmtree(scratch, ignore_errors=True)
         return 2
     # Start-up allocates a few hundred thousand objects that live as long as the app (Textual's, the space's) and
     # nothing that needs the cycle collector; its passes over them were ~20 ms of a 1,000-audience start. The app
     # turns it back on once its first screen is up (IdSyncApp.on_mount); every other way out of here does too.
     gc.disable()
     try:
-        return _open_and_run(path, demo, args.theme, err)
+        return _open_and_run(path, demo, args.theme, err, read_only=args.read_only)
     finally:
         gc.enable()
+        if scratch is not None:
+            shutil.rmtree(scratch, ignore_errors=True)
 
 
-def _open_and_run(path: Path, demo: bool, theme: str | None, err: TextIO) -> int:
+def _open_and_run(path: Path, demo: bool, theme: str | None, err: TextIO, read_only: bool = False) -> int:
     # A large file is read and parsed in a child process, started before anything else is imported, while this
     # one imports the model, Textual and the screens (space/background.py).
     from idsync_tui.space.background import parse_in_child
@@ -200,9 +239,14 @@ def _open_and_run(path: Path, demo: bool, theme: str | None, err: TextIO) -> int
             print(problem.as_text(), file=err)
         print(f"Fix the file, then run: idsync-tui {path}   (or check it with: idsync-tui validate {path})", file=err)
         return 2
-    if not sys.stdout.isatty():
-        print("idsync-tui: the app needs a terminal; for scripts use `idsync-tui validate` / `simulate`", file=err)
+    if not sys.stdout.isatty() and not os.environ.get("TEXTUAL_DRIVER"):
+        # TEXTUAL_DRIVER names a driver that needs no terminal: textual-serve sets it (`idsync-tui serve`).
+        print(
+            "idsync-tui: the app needs a terminal; for scripts use `idsync-tui validate` / `simulate`, "
+            "for a browser `idsync-tui serve`",
+            file=err,
+        )
         return 2
     from idsync_tui.ui.app import run
 
-    return run(document, theme=theme, demo=demo)
+    return run(document, theme=theme, demo=demo, read_only=read_only)

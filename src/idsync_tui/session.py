@@ -29,9 +29,10 @@ class Outcome:
 
 
 class Session:
-    def __init__(self, document: SpaceDocument, demo: bool = False) -> None:
+    def __init__(self, document: SpaceDocument, demo: bool = False, read_only: bool = False) -> None:
         self.document = document
         self.demo = demo
+        self.read_only = read_only  # `--read-only` (`idsync-tui serve --read-only`): edits stay in memory
         self.result: LoadResult = LoadResult(None)
         self.problems: list[Problem] = []
         self._loader_problems: list[Problem] = []

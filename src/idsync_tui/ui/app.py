@@ -332,13 +332,15 @@ class IdSyncApp(App):
         self.say(f"{problem.code}: {problem.message}", error=problem.is_error)
 
 
-def create_app(document: SpaceDocument, theme: str | None = None, demo: bool = False) -> IdSyncApp:
+def create_app(
+    document: SpaceDocument, theme: str | None = None, demo: bool = False, read_only: bool = False
+) -> IdSyncApp:
     """The app on an opened document: what `idsync-tui SPACE` runs, and what the tests and snapshots drive."""
-    return IdSyncApp(Session(document, demo=demo), theme=theme)
+    return IdSyncApp(Session(document, demo=demo, read_only=read_only), theme=theme)
 
 
-def run(document: SpaceDocument, theme: str | None = None, demo: bool = False) -> int:
+def run(document: SpaceDocument, theme: str | None = None, demo: bool = False, read_only: bool = False) -> int:
     """Runs the app until it quits; its exit code."""
-    app = create_app(document, theme=theme, demo=demo)
+    app = create_app(document, theme=theme, demo=demo, read_only=read_only)
     app.run()
     return app.return_code or 0

@@ -1,0 +1,1 @@
+"""Browser tests: `idsync-tui serve` driven in headless Chromium."""
