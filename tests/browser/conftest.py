@@ -123,7 +123,7 @@ def serve(tmp_path: Path) -> Iterator[Callable[..., Served]]:
         stop_serve(served)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")  # not the session: Playwright's loop must be gone before other modules' asyncio tests
 def chromium() -> Iterator[Browser]:
     if not browser_available():
         pytest.skip(f"{CHROMIUM} is not installed (.ci/run installs Debian's chromium)")
