@@ -254,3 +254,39 @@ def test_the_bundled_themes_ship_in_the_wheel(built_wheel: Path) -> None:
     listed = set(zipfile.ZipFile(wheel).namelist())
     for path in BUNDLED_FILES:
         assert f"idsync_tui/themes/{path.name}" in listed
+
+
+# -- hostile theme files (issue 10) ---------------------------------------------------------------------------------
+HOSTILE_THEMES = {
+    "arrays 1,000 deep": 'name = "x"\nprimary = "#ff0000"\nvariables = ' + "[" * 1000 + "]" * 1000 + "\n",
+    "integer past the digit limit": 'name = "x"\nprimary = "#ff0000"\ntext_alpha = ' + "9" * 5000 + "\n",
+    "not a number": 'name = "x"\nprimary = "#ff0000"\nluminosity_spread = nan\n',
+    "out of range": 'name = "x"\nprimary = "#ff0000"\ntext_alpha = 1e308\n',
+    "syntax error at the end": 'name = "x"\nprimary = "#ff0000\n',
+    "control characters": 'name = "x"\nprimary = "#ff0000"\n"\\u001b]2;pwned\\u0007" = 1\n',
+    "thousands of unknown keys": 'name = "x"\nprimary = "#ff0000"\n'
+    + "".join(f"unknown_{i} = 1\n" for i in range(3000)),
+}
+
+
+@pytest.mark.parametrize("case", list(HOSTILE_THEMES))
+def test_a_hostile_theme_file_is_one_problem_never_an_exception(tmp_path, case):
+    path = write(tmp_path, "bad.toml", HOSTILE_THEMES[case])
+    theme, problem = load_theme_file(path)
+    assert theme is None and problem is not None and str(path) in problem
+    assert "\x1b" not in problem and "\x07" not in problem and "\n" not in problem
+    load = load_themes(tmp_path)
+    assert DEFAULT_THEME in names(load) and len(load.problems) == 1
+
+
+def test_theme_files_are_capped_and_special_files_refused(tmp_path):
+    big = write(tmp_path, "big.toml", 'name = "x"\nprimary = "#ff0000"\n' + "# pad\n" * 20_000)
+    assert big.stat().st_size > theming.MAX_THEME_FILE_BYTES == 64 * 1024
+    theme, problem = load_theme_file(big)
+    assert theme is None and "larger than 64 KiB" in problem
+    fifo = tmp_path / "fifo.toml"
+    import os
+
+    os.mkfifo(fifo)
+    theme, problem = load_theme_file(fifo)  # never opened: would wait for a writer for ever
+    assert theme is None and "FIFO" in problem

@@ -120,6 +120,11 @@ def main(argv: list[str] | None = None, out: TextIO | None = None, err: TextIO |
 
 def run_validate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from idsync_tui.rules import validate
+    from idsync_tui.text import InertWriter
+
+    # Text from the files (keys, names, paths in messages) never reaches the terminal as control characters;
+    # the JSON output is escaped by json itself (ensure_ascii), which this leaves as it is.
+    out, err = InertWriter(out), InertWriter(err)
     from idsync_tui.space.loader import SpaceReadError, load_space
     from idsync_tui.space.problems import count, sort_key
 

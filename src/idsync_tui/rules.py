@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from idsync_tui import catalog
+from idsync_tui.space import files
 from idsync_tui.space.loader import LoadResult, did_you_mean
 from idsync_tui.space.model import Connection, ConnectionRef, Destination, Space
 from idsync_tui.space.problems import CODES, Problem, sort_key
@@ -395,9 +396,9 @@ def profiles_missing(space: Space) -> Iterator[Problem]:
     # A relative path in text that has no file of its own (parse_text without a path) cannot be judged.
     if path is None or (not path.is_absolute() and space.file is None):
         return
-    if path.is_file():
+    state = files.regular_file_problem(path)  # a name too long for the file system, a FIFO...: said, not raised
+    if state is None:
         return
-    state = "is a folder" if path.is_dir() else "does not exist"
     yield _problem(
         space,
         "IDS208",

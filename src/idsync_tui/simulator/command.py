@@ -9,17 +9,20 @@ that stdout stays pure JSON Lines.
 from __future__ import annotations
 
 import argparse
+from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 from typing import TextIO
 
 from idsync_tui import catalog
 from idsync_tui.simulator.engine import Notice
-from idsync_tui.simulator.profiles import BadLine, read_profiles, scan_times
+from idsync_tui.simulator.profiles import BadLine, Change, Profile, read_profiles, scan_times
 from idsync_tui.simulator.render import event_json, event_text, notice_text
 from idsync_tui.simulator.timeline import ConfigVersion, Simulation
+from idsync_tui.space import files
 from idsync_tui.space.loader import LoadResult, SpaceReadError, load_space
 from idsync_tui.space.problems import Problem
+from idsync_tui.text import InertWriter, inert
 
 
 def _problems(result: LoadResult) -> list[Problem]:
@@ -35,6 +38,11 @@ def _keys(kind: str, keys: list[str]) -> str:
 
 
 def run_simulate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    # Text from the files never reaches the terminal as control characters (text.inert): stderr always, stdout in
+    # the text format (JSON Lines are escaped by the encoder itself: ensure_ascii).
+    err = InertWriter(err)
+    if getattr(args, "format", "jsonl") == "text":
+        out = InertWriter(out)
     try:
         result = load_space(args.space)
     except SpaceReadError as error:
@@ -71,8 +79,8 @@ def run_simulate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             file=err,
         )
         return 2
-    if not profiles.is_file():
-        what = "is a folder" if profiles.is_dir() else "does not exist"
+    what = files.regular_file_problem(profiles)
+    if what is not None:
         print(
             f"idsync-tui simulate: profiles file {profiles} {what}; check the path (--profiles or [space].profiles)",
             file=err,
@@ -81,7 +89,7 @@ def run_simulate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     try:
         scan = scan_times(profiles)
     except OSError as error:
-        print(f"idsync-tui simulate: profiles file {profiles} cannot be read: {error.strerror or error}", file=err)
+        print(f"idsync-tui simulate: profiles file {profiles} {files.reason(error)}", file=err)
         return 2
     timeline = bool(getattr(args, "timeline", False))
     start = scan.first_sync()
@@ -91,9 +99,28 @@ def run_simulate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         history, start, timeline=timeline, audience=audience, journey=journey, keep=scan.changed_profiles
     )
     text = getattr(args, "format", "jsonl") == "text"
+    try:
+        _run(simulation, read_profiles(profiles, space.identifier_limits()), profiles, text, out, err)
+    except BrokenPipeError:
+        raise  # `simulate | head`: the CLI ends quietly
+    except OSError as error:  # the file went away or changed kind after the scan: say so, no traceback
+        print(f"idsync-tui simulate: profiles file {profiles} {files.reason(error)}", file=err)
+        return 2
+    err.write(readiness_summary(simulation.readiness))
+    return 0
+
+
+def _run(
+    simulation: Simulation,
+    items: Iterator[Profile | Change | BadLine],
+    profiles: Path,
+    text: bool,
+    out: TextIO,
+    err: TextIO,
+) -> None:
     render = event_text if text else event_json
     batch: list[str] = []  # events are written in batches: one write per ~1,000 lines
-    for output in simulation.run(read_profiles(profiles, space.identifier_limits())):
+    for output in simulation.run(items):
         if type(output) is dict:
             batch.append(render(output))
             if len(batch) >= 1024:
@@ -106,7 +133,7 @@ def run_simulate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             out.write("\n".join(batch))
             batch.clear()
         if isinstance(output, BadLine):
-            err.write(f"{profiles}:{output.line}: {output.message}\n")
+            err.write(inert(f"{profiles}:{output.line}: {output.message}", one_line=True) + "\n")
         elif isinstance(output, Notice):
             if text:
                 out.write(notice_text(output) + "\n")
@@ -115,8 +142,6 @@ def run_simulate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if batch:
         batch.append("")
         out.write("\n".join(batch))
-    err.write(readiness_summary(simulation.readiness))
-    return 0
 
 
 def readiness_summary(readiness: dict[str, dict[str, list[int]]]) -> str:

@@ -11,12 +11,15 @@ from __future__ import annotations
 
 import json
 import re
+import sys
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from operator import itemgetter
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
+
+from idsync_tui.space import files
 
 # One value of an identifier: (value, time key). The time key is a UTC timestamp string without the trailing
 # "Z" ("2024-03-02T08:30:00"), so plain string comparison orders values by the time they were added.
@@ -30,19 +33,67 @@ class ProfileLineError(ValueError):
 
 
 def time_key(text: Any) -> str:
-    """`2024-03-02T08:30:00Z` -> `2024-03-02T08:30:00`; any ISO 8601 time, converted to UTC (naive = UTC)."""
+    """`2024-03-02T08:30:00Z` -> `2024-03-02T08:30:00`; any ISO 8601 time, converted to UTC (naive = UTC).
+
+    A time that is not one (`2024-02-30`, hour 24, letters in its shape) or that leaves the calendar once moved
+    to UTC (year 1 at +01:00, year 9999 at -01:00) is a `ProfileLineError`: the line is a bad line.
+    """
     if not isinstance(text, str):
-        raise ProfileLineError(f"a time must be a string like 2024-06-01T10:00:00Z, not {json.dumps(text)}")
-    # Fast path: the canonical form, which is what nearly every line uses.
+        raise ProfileLineError(f"a time must be a string like 2024-06-01T10:00:00Z, not {_shown(text)}")
+    # Fast path: the canonical form, which is what nearly every line uses (checked as a real date all the same).
     if len(text) == 20 and text[19] == "Z" and text[10] == "T" and text[4] == "-" and text[13] == ":":
-        return text[:19]
+        if _canonical_ok(text[:19]):
+            return text[:19]
+        raise ProfileLineError(f'"{_shown_text(text)}" is not a time; write it like 2024-06-01T10:00:00Z')
     try:
+        if not text.isascii() or (len(text) > 13 and text[10] in "Tt " and text[11:13] == "24"):
+            raise ValueError(text)  # hour 24, digits from other scripts: not ISO 8601 as this reader takes it
         moment = datetime.fromisoformat(text)
+        if moment.tzinfo is not None:
+            moment = moment.astimezone(UTC).replace(tzinfo=None)
     except ValueError:
-        raise ProfileLineError(f'"{text}" is not a time; write it like 2024-06-01T10:00:00Z') from None
-    if moment.tzinfo is not None:
-        moment = moment.astimezone(UTC).replace(tzinfo=None)
+        raise ProfileLineError(f'"{_shown_text(text)}" is not a time; write it like 2024-06-01T10:00:00Z') from None
+    except OverflowError:
+        raise ProfileLineError(
+            f'"{_shown_text(text)}" is outside the years 1-9999 once moved to UTC; write a time within them'
+        ) from None
     return moment.isoformat(timespec="microseconds" if moment.microsecond else "seconds")
+
+
+# The canonical form, checked by shape and ranges (hour 00-23...); whether the day exists is asked of `_DAYS`.
+_CANONICAL = re.compile(r"\d{4}-\d\d-\d\dT(?:[01]\d|2[0-3]):[0-5]\d:[0-5]\dZ?", re.ASCII)
+_DAYS: dict[str, bool] = {}  # "2024-02-29" -> it exists (bounded: see _day_ok)
+
+
+def _day_ok(day: str) -> bool:
+    known = _DAYS.get(day)
+    if known is None:
+        try:
+            datetime.fromisoformat(day)
+            known = True
+        except ValueError:
+            known = False
+        if len(_DAYS) < 100_000:  # ~270 years of days: bounded whatever the file holds
+            _DAYS[day] = known
+    return known
+
+
+def _canonical_ok(key: str) -> bool:
+    """Whether `2024-03-02T08:30:00` (a trailing Z allowed) is a real moment: shape, ranges, the day exists."""
+    return _CANONICAL.fullmatch(key) is not None and (_DAYS.get(key[:10]) or _day_ok(key[:10]))
+
+
+def _shown(value: Any) -> str:
+    """A JSON value in a message, cut to a readable length."""
+    try:
+        text = json.dumps(value)
+    except (ValueError, RecursionError):
+        text = type(value).__name__
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _shown_text(text: str) -> str:
+    return text if len(text) <= 60 else text[:57] + "..."
 
 
 def key_to_datetime(key: str) -> datetime:
@@ -132,13 +183,21 @@ def build_profile(data: dict[str, Any], line: int, limits: Mapping[str, int]) ->
     if not isinstance(items, list):
         raise ProfileLineError(f'profile {profile_id}: "identifiers" must be an array of objects')
     ids: dict[str, list[IdValue]] = {}
+    positions: dict[str, dict[str, int]] | None = None
     for index, item in enumerate(items):
         # Fast path for well-formed identifiers; anything unusual goes through _identifier, which explains it.
         if type(item) is dict and "added_at" in item:
             kind, value, added = item.get("type"), item.get("value"), item["added_at"]
             if type(kind) is not str or type(value) is not str or not kind or not value:
                 kind, value, added = _identifier(item, index)
-            elif type(added) is str and len(added) == 20 and added[19] == "Z" and added[10] == "T":
+            elif (
+                type(added) is str
+                and len(added) == 20
+                and added[19] == "Z"
+                and added[10] == "T"
+                and _canonical_match(added) is not None
+                and (_DAYS.get(added[:10]) or _day_ok(added[:10]))
+            ):
                 added = added[:19]
             else:
                 kind, value, added = _identifier(item, index)
@@ -148,13 +207,28 @@ def build_profile(data: dict[str, Any], line: int, limits: Mapping[str, int]) ->
         if values is None:
             ids[kind] = [(value, added)]
             continue
-        for position, (seen, seen_added) in enumerate(values):
-            if seen == value:  # the same value twice: one value in the graph, added when it was first seen
-                if added < seen_added:
-                    values[position] = (value, added)
-                break
-        else:
+        # The same value twice is one value in the graph, added when it was first seen. A few values are
+        # compared in a loop; past that, a value -> position map keeps a profile with N values at O(N log N).
+        if len(values) < _SCAN_VALUES:
+            for position, (seen, seen_added) in enumerate(values):
+                if seen == value:
+                    if added < seen_added:
+                        values[position] = (value, added)
+                    break
+            else:
+                values.append((value, added))
+            continue
+        if positions is None:
+            positions = {}
+        where = positions.get(kind)
+        if where is None:
+            where = positions[kind] = {seen: position for position, (seen, _) in enumerate(values)}
+        position = where.get(value)
+        if position is None:
+            where[value] = len(values)
             values.append((value, added))
+        elif added < values[position][1]:
+            values[position] = (value, added)
     dropped = None
     for kind, values in ids.items():
         if len(values) > 1:
@@ -169,6 +243,8 @@ def build_profile(data: dict[str, Any], line: int, limits: Mapping[str, int]) ->
 
 
 _added = itemgetter(1)
+_canonical_match = _CANONICAL.fullmatch
+_SCAN_VALUES = 8
 
 
 def build_change(data: dict[str, Any], line: int) -> Change:
@@ -222,18 +298,42 @@ def _decode(text: bytes | str) -> Any:
     return json.loads(text)
 
 
+# The longest line read (a profile with ~100,000 identifiers fits): a longer one is a bad line, skipped without
+# holding more than this in memory, so a file with no newline at all costs at most this much to read.
+MAX_LINE_BYTES = 16 * 1024 * 1024
+# Deeper than any profile needs ({"traits": {"a": {"b": [...]}}}); deeper values would exhaust the recursion of
+# the JSON decoder and of everything that walks a payload after it.
+MAX_NESTING = 32
+_BOM = b"\xef\xbb\xbf"
+# A surrogate escape (\ud800) or an encoded surrogate in the raw line: the decoded strings are then checked.
+_SURROGATE = re.compile(rb"\\u[dD][89a-fA-F]|\xed[\xa0-\xbf]")
+
+
 def parse_line(raw: bytes | str, line: int, limits: Mapping[str, int]) -> Profile | Change | BadLine | None:
     """One line -> a Profile, a Change, a BadLine, or None for a blank line or a `//` comment."""
     text = raw.strip()
+    if text[:3] == _BOM or text[:1] == "\ufeff":  # a BOM (at the start of a file, or of a file pasted in)
+        text = text[3:].strip() if type(text) is bytes else text[1:].strip()
     if not text or text[:2] in (b"//", "//"):
         return None
     try:
         data = _decode(text)
-    except ValueError as error:  # JSONDecodeError and UnicodeDecodeError
-        reason = error.msg if isinstance(error, json.JSONDecodeError) else "not UTF-8"
-        return BadLine(line, f"not valid JSON ({reason}); each line must be one JSON object")
+    except UnicodeDecodeError:
+        return BadLine(line, "not UTF-8; save the file as UTF-8 (each line one JSON object)")
+    except json.JSONDecodeError as error:
+        return BadLine(line, f"not valid JSON ({error.msg}); each line must be one JSON object")
+    except RecursionError:
+        return BadLine(line, f"JSON nested too deeply; a line may nest objects and arrays {MAX_NESTING} levels deep")
+    except ValueError as error:  # int(): a number longer than Python converts
+        if "digits" in str(error):
+            return BadLine(
+                line, f"a number with more than {sys.get_int_max_str_digits()} digits; no profile value needs one"
+            )
+        return BadLine(line, f"not valid JSON ({error}); each line must be one JSON object")
     if not isinstance(data, dict):
         return BadLine(line, "each line must be a JSON object (a profile or a change), not " + type(data).__name__)
+    if (_openers(text) > MAX_NESTING or _maybe_surrogate(text)) and (problem := _value_problem(data)):
+        return BadLine(line, problem)
     try:
         if "id" not in data and ("at" in data or "profile" in data):
             return build_change(data, line)
@@ -242,11 +342,126 @@ def parse_line(raw: bytes | str, line: int, limits: Mapping[str, int]) -> Profil
         return BadLine(line, str(error))
 
 
+def _maybe_surrogate(text: bytes | str) -> bool:
+    if type(text) is bytes:
+        return (b"\\u" in text or b"\xed" in text) and _SURROGATE.search(text) is not None
+    return "\\u" in text or any("\ud800" <= char <= "\udfff" for char in text)  # type: ignore[operator]
+
+
+def _openers(text: bytes | str) -> int:
+    if type(text) is bytes:
+        return text.count(b"{") + text.count(b"[")
+    return text.count("{") + text.count("[")  # type: ignore[arg-type]
+
+
+def _value_problem(data: Any) -> str | None:
+    """What makes a decoded line unusable whatever its fields: nesting past MAX_NESTING, or a lone surrogate
+    (JSON's "\\ud800" escapes half of a character, which cannot be hashed, sent or printed)."""
+    stack: list[tuple[Any, int]] = [(data, 0)]
+    while stack:
+        value, depth = stack.pop()
+        kind = type(value)
+        if kind is str:
+            try:
+                value.encode("utf-8")
+            except UnicodeEncodeError as error:
+                char = value[error.start]
+                return (
+                    f"a string holds half of a character (lone surrogate \\u{ord(char):04x}); "
+                    "write the whole character or remove it"
+                )
+            continue
+        if depth > MAX_NESTING:
+            return f"JSON nested too deeply; a line may nest objects and arrays {MAX_NESTING} levels deep"
+        if kind is dict:
+            for key, item in value.items():
+                stack.append((key, depth))
+                stack.append((item, depth + 1))
+        elif kind is list:
+            stack.extend((item, depth + 1) for item in value)
+    return None
+
+
+class ProfileReader:
+    """Parses a file's lines in order, with what spans lines: a profile id used twice is a bad line the second
+    time (its line number; change lines refer to the first). It keeps the ids of the profiles read (a set of
+    strings: ~80 bytes a profile)."""
+
+    def __init__(self, limits: Mapping[str, int]) -> None:
+        self.limits = limits
+        self.seen: set[str] = set()
+
+    def parse(self, raw: bytes | str | None, line: int) -> Profile | Change | BadLine | None:
+        if raw is None:
+            return BadLine(line, _too_long())
+        item = parse_line(raw, line, self.limits)
+        if type(item) is Profile:
+            if item.id in self.seen:
+                return BadLine(
+                    line, f'profile "{item.id}" again: an id names one profile; the first line with it is used'
+                )
+            self.seen.add(item.id)
+        return item
+
+
+def _too_long() -> str:
+    return f"longer than {MAX_LINE_BYTES // 1024 // 1024} MiB; a line is one profile or change (is a newline missing?)"
+
+
+def numbered_lines(stream: BinaryIO, start: int = 1) -> Iterator[tuple[int, int, bytes | None]]:
+    """(line number, byte offset, bytes without the newline) for every line of `stream`, read in 1 MiB blocks;
+    bytes None for a line longer than MAX_LINE_BYTES, which is skipped: memory stays within that limit plus a
+    block however the file is made (a 400 MB file without a newline included)."""
+    number = start - 1
+    offset = 0
+    pending: list[bytes] = []  # the start of a line that continues in the next block
+    pending_size = 0
+    too_long = False
+    limit = MAX_LINE_BYTES
+    while True:
+        block = stream.read(_CHUNK)
+        if not block:
+            break
+        parts = block.split(b"\n")
+        tail = parts.pop()
+        for part in parts:
+            number += 1
+            if pending or too_long:
+                size = pending_size + len(part)
+                line: bytes | None = None if too_long or size > limit else b"".join([*pending, part])
+                pending.clear()
+                pending_size = 0
+                too_long = False
+            else:
+                size = len(part)
+                line = part if size <= limit else None
+            yield number, offset, line
+            offset += size + 1
+        if tail:
+            if too_long:
+                pending_size += len(tail)
+            else:
+                pending.append(tail)
+                pending_size += len(tail)
+                if pending_size > limit:
+                    pending.clear()
+                    too_long = True
+    if pending or too_long:
+        number += 1
+        yield number, offset, None if too_long else b"".join(pending)
+
+
+def open_profiles(path: str | Path) -> BinaryIO:
+    """Opens a profiles file for reading: a regular file only (`files.NotReadable` says what else it is)."""
+    return files.open_regular(path)
+
+
 def read_profiles(path: str | Path, limits: Mapping[str, int]) -> Iterator[Profile | Change | BadLine]:
     """Every profile, change and bad line of a JSON Lines file, in file order, one line in memory at a time."""
-    with open(path, "rb") as stream:
-        for number, raw in enumerate(stream, 1):
-            item = parse_line(raw, number, limits)
+    reader = ProfileReader(limits)
+    with open_profiles(path) as stream:
+        for number, _, raw in numbered_lines(stream):
+            item = reader.parse(raw, number)
             if item is not None:
                 yield item
 
@@ -275,63 +490,142 @@ _CHUNK = 1 << 20
 
 
 def scan_times(path: str | Path) -> TimeScan:
-    """Finds the latest added_at and the change lines without decoding every profile (regex over raw bytes).
+    """Finds the latest added_at and the change lines without decoding every profile.
 
-    Change lines are few, so they are decoded in full; profile lines are only searched for their added_at.
+    Only lines the reader accepts count: a `//` line, a bad line or a repeated profile id never moves the clock.
+    A regular expression over the raw bytes finds the added_at values that would move the latest one; only the
+    lines holding them are decoded (read_profiles' own parse_line), from the highest down until one is good.
+    Change lines are few, so they are decoded in full. Should the winning line repeat an earlier profile id,
+    the file is read once more the slow, exact way (one parse of every line).
     """
     latest: str | None = None
+    latest_at: tuple[int, str] | None = None  # (byte offset, profile id) of the line that gave it
     earliest_change: str | None = None
     changed: set[str] = set()
-    with open(path, "rb") as stream:
-        rest = b""
-        while True:
-            block = stream.read(_CHUNK)
-            if not block:
-                chunk, rest = rest, b""
-            else:
-                chunk = rest + block
-                cut = chunk.rfind(b"\n") + 1
-                chunk, rest = chunk[:cut], chunk[cut:]
-            if chunk:
-                found = _ADDED_AT_CANONICAL.findall(chunk)
-                candidate = max(found).decode() if found else None
-                if len(found) != chunk.count(b'"added_at"'):
-                    other = _latest_key(_ADDED_AT.findall(chunk))
-                    if other is not None and (candidate is None or other > candidate):
-                        candidate = other
-                if candidate is not None and (latest is None or candidate > latest):
-                    latest = candidate
-                if b'"profile"' in chunk:
-                    for raw in chunk.splitlines():
-                        if b'"profile"' in raw:
-                            at, profile_id = _change_time(raw)
-                            if at is not None:
-                                changed.add(profile_id)
-                                if earliest_change is None or at < earliest_change:
-                                    earliest_change = at
-            if not block:
-                break
+    with open_profiles(path) as stream:
+        for base, chunk in _chunks(stream):
+            found = _ADDED_AT_CANONICAL.findall(chunk)
+            top = max(found).decode() if found else None
+            odd = len(found) != chunk.count(b'"added_at"')
+            if odd or (top is not None and (latest is None or top > latest)):
+                best = _latest_in_chunk(chunk, latest, odd)
+                if best is not None:
+                    latest, offset, profile_id = best
+                    latest_at = (base + offset, profile_id)
+            if b'"profile"' in chunk:
+                for raw in chunk.splitlines():
+                    if b'"profile"' in raw:
+                        item = parse_line(raw, 0, {})
+                        if type(item) is Change:
+                            changed.add(item.profile)
+                            if earliest_change is None or item.at < earliest_change:
+                                earliest_change = item.at
+    if latest_at is not None and latest_at[1] and _repeats_earlier_id(path, *latest_at):
+        return _exact_scan(path, earliest_change, frozenset(changed))
     return TimeScan(latest, earliest_change, frozenset(changed))
 
 
-def _latest_key(found: list[bytes]) -> str | None:
-    best: str | None = None
-    for raw in set(found):
-        try:
-            key = time_key(raw.decode("utf-8", "replace"))
-        except ProfileLineError:
+def _chunks(stream: BinaryIO) -> Iterator[tuple[int, bytes]]:
+    """(byte offset, bytes) of ~1 MiB runs of whole lines; a line longer than MAX_LINE_BYTES is left out (the
+    reader makes it a bad line), and never held whole."""
+    rest = b""
+    base = 0
+    skipping = False  # inside an over-long line: drop bytes up to its newline
+    while True:
+        block = stream.read(_CHUNK)
+        if skipping:
+            cut = block.find(b"\n")
+            if cut < 0 and block:
+                base += len(block)
+                continue
+            skipping = False
+            base += cut + 1 if block else 0
+            block = block[cut + 1 :] if block else b""
+        if not block:
+            if rest:
+                yield base, rest
+            return
+        chunk = rest + block
+        cut = chunk.rfind(b"\n") + 1
+        chunk, rest = chunk[:cut], chunk[cut:]
+        if chunk:
+            yield base, chunk
+            base += len(chunk)
+        if len(rest) > MAX_LINE_BYTES:
+            base += len(rest)
+            rest = b""
+            skipping = True
+
+
+def _latest_in_chunk(chunk: bytes, latest: str | None, odd: bool) -> tuple[str, int, str] | None:
+    """The latest added_at of the good lines of `chunk` that is later than `latest`: (time key, offset of its
+    line, profile id or "" for a change), or None."""
+    pattern = _ADDED_AT if odd else _ADDED_AT_CANONICAL
+    by_line: dict[int, str] = {}
+    start = searched = 0  # the start of the current match's line, found searching forward only: linear
+    for match in pattern.finditer(chunk):
+        raw = match.group(1)
+        if odd:
+            try:
+                key = time_key(raw.decode("utf-8", "replace"))
+            except ProfileLineError:
+                continue
+        else:
+            key = raw.decode()
+        if latest is not None and key <= latest:
             continue
-        if best is None or key > best:
-            best = key
-    return best
+        newline = chunk.rfind(b"\n", searched, match.start())
+        if newline >= 0:
+            start = newline + 1
+        searched = match.start()
+        if key > by_line.get(start, ""):
+            by_line[start] = key
+    for start, _ in sorted(by_line.items(), key=itemgetter(1), reverse=True):
+        end = chunk.find(b"\n", start)
+        raw_line = chunk[start : end if end >= 0 else len(chunk)]
+        item = parse_line(raw_line, 0, {})
+        if type(item) is Profile:
+            key = _line_latest(raw_line)
+            if key is not None and (latest is None or key > latest):
+                return key, start, item.id
+        elif type(item) is Change and item.add_identifier is not None:
+            key = item.add_identifier[2]
+            if latest is None or key > latest:
+                return key, start, ""
+    return None
 
 
-def _change_time(raw: bytes) -> tuple[str | None, str]:
-    try:
-        data = json.loads(raw)
-        if isinstance(data, dict) and "id" not in data:
-            change = build_change(data, 0)
-            return change.at, change.profile
-    except ValueError:
-        pass
-    return None, ""
+def _line_latest(raw: bytes) -> str | None:
+    """The latest identifier added_at of a good profile line (values the limit drops included)."""
+    data = json.loads(raw)
+    return max((time_key(item["added_at"]) for item in data.get("identifiers") or ()), default=None)
+
+
+def _repeats_earlier_id(path: str | Path, offset: int, profile_id: str) -> bool:
+    """Whether a good profile line before `offset` already has `profile_id` (then the line at `offset` is bad)."""
+    needle = json.dumps(profile_id, ensure_ascii=False).encode("utf-8", "surrogatepass")
+    with open_profiles(path) as stream:
+        for number, start, raw in numbered_lines(stream):
+            if start >= offset:
+                return False
+            if raw is not None and (needle in raw or b"\\u" in raw):
+                item = parse_line(raw, number, {})
+                if type(item) is Profile and item.id == profile_id:
+                    return True
+    return False
+
+
+def _exact_scan(path: str | Path, earliest_change: str | None, changed: frozenset[str]) -> TimeScan:
+    latest: str | None = None
+    reader = ProfileReader({})
+    with open_profiles(path) as stream:
+        for number, _, raw in numbered_lines(stream):
+            item = reader.parse(raw, number)
+            key = None
+            if type(item) is Profile and raw is not None:
+                key = _line_latest(raw.strip().removeprefix(_BOM))
+            elif type(item) is Change and item.add_identifier is not None:
+                key = item.add_identifier[2]
+            if key is not None and (latest is None or key > latest):
+                latest = key
+    return TimeScan(latest, earliest_change, changed)

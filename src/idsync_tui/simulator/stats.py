@@ -18,11 +18,14 @@ from idsync_tui import catalog
 from idsync_tui.simulator.engine import ENTER, ConnectionPlan, RowPlan, SyncContext, connection_events
 from idsync_tui.simulator.membership import Predicate, qualifies
 from idsync_tui.simulator.profiles import (
+    MAX_LINE_BYTES,
     BadLine,
     Change,
     Profile,
     ProfileLineError,
-    parse_line,
+    ProfileReader,
+    numbered_lines,
+    open_profiles,
     read_profiles,
     scan_times,
     time_key,
@@ -251,13 +254,12 @@ def index_profiles(
     """Reads up to `cap` profiles (and counts changes and bad lines on the way); stops early when `cancelled`
     yields True (checked every 1,000 lines) so a worker can give up on a file that is no longer wanted."""
     index = ProfileIndex(Path(path))
-    offset = 0
-    with open(path, "rb") as stream:
-        for number, raw in enumerate(stream, 1):
+    reader = ProfileReader(limits)  # bounded lines, repeated ids: the same bad lines as `simulate`
+    with open_profiles(path) as stream:
+        for number, start, raw in numbered_lines(stream):
             if cancelled is not None and number % 1000 == 0 and next(cancelled):
                 return index
-            start, offset = offset, offset + len(raw)
-            item = parse_line(raw, number, limits)
+            item = reader.parse(raw, number)
             if item is None:
                 continue
             if type(item) is Profile:
@@ -280,7 +282,7 @@ def read_line_at(path: str | Path, offset: int) -> dict[str, Any] | None:
     try:
         with open(path, "rb") as stream:
             stream.seek(offset)
-            data = json.loads(stream.readline())
-    except (OSError, ValueError):
+            data = json.loads(stream.readline(MAX_LINE_BYTES + 1))
+    except (OSError, ValueError, RecursionError):
         return None
     return data if isinstance(data, dict) else None

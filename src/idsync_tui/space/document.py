@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import difflib
 import re
-import tomllib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -131,15 +130,19 @@ class SpaceDocument:
         return cls(text, path, None)
 
     def _reset(self, text: str, disk_hash: str | None, parsed: background.Parsed | None = None) -> None:
+        # A UTF-8 BOM (Windows editors write one) is not part of the TOML: kept aside and written back on save.
+        self._bom = text.startswith(loader.UTF8_BOM)
+        if self._bom:
+            text = text[1:]
         self._text: str | None = text
         self._saved_text = text
         self._disk_hash = disk_hash
         self._newline = "\r\n" if "\r\n" in text and "\n" not in text.replace("\r\n", "") else "\n"
         self._blank_before_headers = re.search(r"\n[ \t]*\r?\n[ \t]*\[", text) is not None
         try:
-            self._data: dict[str, Any] | None = parsed[0] if parsed is not None else tomllib.loads(text)
+            self._data: dict[str, Any] | None = parsed[0] if parsed is not None else loader.toml_loads(text)
             self._syntax_error: str | None = None
-        except tomllib.TOMLDecodeError as error:
+        except loader.TomlError as error:
             self._data = None
             self._syntax_error = str(error)
         self._saved_data = self._data
@@ -232,8 +235,8 @@ class SpaceDocument:
         """Raises `SaveVerifyError` unless the current text reads back (tomllib) as the intended data."""
         where = str(self.path) if self.path is not None else "the space"
         try:
-            written = tomllib.loads(self.text)
-        except tomllib.TOMLDecodeError as error:
+            written = loader.toml_loads(self.text)
+        except loader.TomlError as error:
             raise SaveVerifyError(
                 f"{where}: not saved: the edited text is not valid TOML ({error}); undo the last edit and report this"
             ) from None
@@ -251,7 +254,7 @@ class SpaceDocument:
         if self._data is not None:
             self.verify()
         text = self.text
-        content = text.encode("utf-8")
+        content = (loader.UTF8_BOM + text if self._bom else text).encode("utf-8")
         self._disk_hash = store.write_atomic(self.path, content, expected_hash=self._disk_hash, force=force)
         self._saved_text, self._saved_data = text, self._data
 

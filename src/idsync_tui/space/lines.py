@@ -46,10 +46,24 @@ def _split_key(dotted: str) -> tuple[str, ...]:
     parts = []
     for match in _PART.finditer(dotted):
         token = match.group(0)
-        if token[0] in "\"'":
+        if token[0] == "'":
             token = token[1:-1]
+        elif token[0] == '"':
+            token = _basic_string(token)
         parts.append(token)
     return tuple(parts)
+
+
+def _basic_string(token: str) -> str:
+    """A quoted key's name with its escapes read (`"a\\u0041"` is the key `aA`), as tomllib reads it."""
+    if "\\" not in token:
+        return token[1:-1]
+    import tomllib  # only for a quoted key with an escape: rare
+
+    try:
+        return str(tomllib.loads(f"k = {token}")["k"])
+    except (tomllib.TOMLDecodeError, ValueError):
+        return token[1:-1]
 
 
 def _bracket_depth_and_multiline(value: str) -> tuple[int, str | None]:
@@ -220,3 +234,11 @@ def line_of(index: Mapping[DataPath, int], path: DataPath) -> int | None:
         if line is not None:
             return line
     return None
+
+
+def first_line_under(index: Mapping[DataPath, int], path: DataPath) -> int | None:
+    """The first line of anything inside `path`: where a key that has no line of its own was brought in, by a
+    header (`[extra.sub]`, `[[space]]`) or a dotted key (`extra.sub = 1`)."""
+    size = len(path)
+    lines = [line for found, line in index.items() if len(found) > size and found[:size] == path]
+    return min(lines) if lines else None

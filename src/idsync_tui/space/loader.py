@@ -8,9 +8,11 @@ no permission, too large) raises `SpaceReadError`.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import difflib
 import re
+import sys
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -18,7 +20,8 @@ from pathlib import Path
 from typing import Any
 
 from idsync_tui import catalog
-from idsync_tui.space.lines import build_line_index, header_index, line_of
+from idsync_tui.space import files
+from idsync_tui.space.lines import build_line_index, first_line_under, header_index, line_of
 from idsync_tui.space.model import (
     Audience,
     Condition,
@@ -222,8 +225,12 @@ class _Builder:
     # -- reporting ---------------------------------------------------------------------------------------
     def report(self, code: str, message: str, data_path: DataPath, where: str) -> None:
         # The top level has no line of its own: its problems (a missing [space]) are reported at line 1.
-        line = line_of(self.full_lines(), data_path) if data_path else 1
-        self.problems.append(Problem(code, message, where, line, None, self.path))
+        line = None
+        if data_path:
+            index = self.full_lines()
+            # A key brought in only by a header or a dotted key has no line: the first line inside it is where.
+            line = index.get(data_path) or first_line_under(index, data_path) or line_of(index, data_path)
+        self.problems.append(Problem(code, message, where, line or 1, None, self.path))
 
     def line(self, data_path: DataPath) -> int | None:
         return line_of(self.lines, data_path)
@@ -632,9 +639,93 @@ _PATTERN_HINTS = {
 _TOML_POSITION = re.compile(r"\(at line (\d+), column (\d+)\)")
 
 
+class TomlError(ValueError):
+    """A text tomllib cannot read, or that no space file could be: the reason, and where (line >= 1)."""
+
+    def __init__(self, reason: str, line: int, column: int | None) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.line = line
+        self.column = column
+
+
+UTF8_BOM = "\ufeff"
+# Deeper than any space or theme file needs (a space file is 5 levels deep); tomllib itself recurses, and so do
+# tomlkit (the editor) and the rules, so deeper data is refused here with its line instead of failing there.
+MAX_NESTING = 32
+_LONG_NUMBER = re.compile(r"[0-9][0-9_]{4000,}")
+
+
+def toml_loads(text: str) -> dict[str, Any]:
+    """`tomllib.loads`, but every failure is a `TomlError` with a line: syntax errors (at the end of the file
+    too), integers past Python's digit limit, arrays or tables nested past MAX_NESTING. A leading UTF-8 BOM is
+    allowed (TOML says nothing of it; editors on Windows write one)."""
+    if text.startswith(UTF8_BOM):
+        text = text[1:]
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        message = str(error)
+        match = _TOML_POSITION.search(message)
+        reason = _TOML_POSITION.sub("", message).replace("(at end of document)", "").strip()
+        if match:
+            raise TomlError(reason, int(match.group(1)), int(match.group(2))) from None
+        # "at end of document": the last line that has anything on it
+        stripped = text.rstrip()
+        line = stripped.count("\n") + 1
+        column = len(stripped) - (stripped.rfind("\n") + 1) + 1
+        raise TomlError(f"{reason} at the end of the file", line, column) from None
+    except RecursionError:
+        raise TomlError(
+            f"arrays or tables nested too deeply (a space file needs at most {MAX_NESTING} levels)",
+            _deep_line(text),
+            None,
+        ) from None
+    except ValueError as error:  # int(): more digits than Python converts (sys.int_info.str_digits_check_threshold)
+        found = _LONG_NUMBER.search(text)
+        line = text.count("\n", 0, found.start()) + 1 if found else 1
+        digits = sys.get_int_max_str_digits()
+        reason = f"a number with more than {digits} digits" if "digits" in str(error) else str(error)
+        raise TomlError(f"{reason}; no space file value needs one", line, None) from None
+    if _depth_over(data, MAX_NESTING):
+        raise TomlError(
+            f"arrays or tables nested more than {MAX_NESTING} levels deep; no space file needs that many",
+            _deep_line(text),
+            None,
+        )
+    return data
+
+
+def _depth_over(data: Any, limit: int) -> bool:
+    """Whether `data` nests lists and tables more than `limit` deep (iterative: no recursion to run out of)."""
+    stack: list[tuple[Any, int]] = [(data, 0)]
+    while stack:
+        value, depth = stack.pop()
+        if depth > limit:
+            return True
+        if type(value) is dict:
+            stack.extend((item, depth + 1) for item in value.values() if type(item) in (dict, list))
+        elif type(value) is list:
+            stack.extend((item, depth + 1) for item in value if type(item) in (dict, list))
+    return False
+
+
+def _deep_line(text: str) -> int:
+    """The line where bracket nesting first passes MAX_NESTING (strings not told apart: a pointer, not a proof)."""
+    depth = 0
+    for position, char in enumerate(text):
+        if char in "[{":
+            depth += 1
+            if depth > MAX_NESTING:
+                return text.count("\n", 0, position) + 1
+        elif char in "]}":
+            depth = max(depth - 1, 0)
+    return 1
+
+
 def parse_text(text: str, path: str = "") -> LoadResult:
     """Loads a space file's text. Never raises for bad content."""
-    if not text.strip():
+    if not text.strip().lstrip(UTF8_BOM):
         problem = Problem(
             "IDS003",
             "the file is empty; a space file starts with version = 1 and a [space] table (see sample_spaces/acme.toml)",
@@ -645,23 +736,20 @@ def parse_text(text: str, path: str = "") -> LoadResult:
         )
         return LoadResult(None, [problem], text, None)
     try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as error:
-        message = str(error)
-        match = _TOML_POSITION.search(message)
-        line = int(match.group(1)) if match else None
-        column = int(match.group(2)) if match else None
-        reason = _TOML_POSITION.sub("", message).strip()
+        data = toml_loads(text)
+    except TomlError as error:
+        place = f"line {error.line}" + (f", column {error.column}" if error.column is not None else "")
         problem = Problem(
             "IDS001",
-            f"not valid TOML: {reason} (line {line}, column {column}); fix the syntax there",
+            f"not valid TOML: {error.reason} ({place}); fix the syntax there",
             "",
-            line,
-            column,
+            error.line,
+            error.column,
             path,
         )
         return LoadResult(None, [problem], text, None)
-    return parse_data(data, text, path)
+    # A BOM is not part of line 1's key; the line numbers are the same without it.
+    return parse_data(data, text[1:] if text.startswith(UTF8_BOM) else text, path)
 
 
 def parse_data(
@@ -675,23 +763,31 @@ def parse_data(
 
 
 def read_bytes(path: Path) -> bytes:
-    """The file's bytes, or `SpaceReadError` saying why it cannot be read."""
+    """The file's bytes, or `SpaceReadError` saying why it cannot be read. Only a regular file is read (a folder,
+    FIFO, device or socket is refused, saying which), and never more than MAX_FILE_BYTES, whatever `stat` says."""
     try:
-        if path.is_dir():
-            raise SpaceReadError(f"{path}: is a folder, not a space file; give the path of a .toml file")
-        size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            raise SpaceReadError(
-                f"{path}: {size / 1024 / 1024:.0f} MiB is larger than the {MAX_FILE_BYTES // 1024 // 1024} MiB "
-                "a space file may be; is this the right file?"
-            )
-        return path.read_bytes()
-    except FileNotFoundError:
-        raise SpaceReadError(f"{path}: no such file; check the path") from None
-    except PermissionError:
-        raise SpaceReadError(f"{path}: permission denied; check the file's permissions") from None
+        return files.read_bounded(path, MAX_FILE_BYTES)
+    except files.TooLarge:
+        size = ""
+        with contextlib.suppress(OSError):
+            size = f"{path.stat().st_size / 1024 / 1024:.0f} MiB "
+        raise SpaceReadError(
+            f"{path}: {size}is larger than the {MAX_FILE_BYTES // 1024 // 1024} MiB a space file may be; "
+            "is this the right file?"
+        ) from None
+    except files.NotReadable as error:
+        what = str(error)
+        if what.startswith("is a folder"):
+            raise SpaceReadError(f"{path}: is a folder, not a space file; give the path of a .toml file") from None
+        if what == "does not exist":
+            raise SpaceReadError(f"{path}: no such file; check the path") from None
+        if "permission denied" in what:
+            raise SpaceReadError(f"{path}: permission denied; check the file's permissions") from None
+        raise SpaceReadError(f"{path}: {what}; give the path of a space file (.toml)") from None
     except OSError as error:
-        raise SpaceReadError(f"{path}: cannot be read: {error.strerror or error}") from None
+        raise SpaceReadError(f"{path}: {files.reason(error)}") from None
+    except ValueError as error:
+        raise SpaceReadError(f"{path}: {files.reason(error)}") from None
 
 
 def _utf8_problem(raw: bytes, error: UnicodeDecodeError, path: str) -> Problem:

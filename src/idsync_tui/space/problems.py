@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from types import MappingProxyType
 
+from idsync_tui.text import inert
+
 ERROR = "error"
 WARNING = "warning"
 
@@ -65,15 +67,16 @@ class Problem:
             "code": self.code,
             "name": self.name,
             "severity": self.severity,
-            "line": self.line,
+            "line": self.line if self.line is not None and self.line >= 1 else 1,
             "where": self.where,
             "message": self.message,
         }
 
     def as_text(self) -> str:
-        """`PATH:LINE: CODE name: message`, like a compiler (the spec's text format)."""
-        place = f"{self.path or '<space>'}:{self.line if self.line is not None else 0}"
-        return f"{place}: {self.code} {self.name}: {self.message}"
+        """`PATH:LINE: CODE name: message`, like a compiler (the spec's text format), on one line: control
+        characters from the file (a key holding ESC or a newline) are shown escaped (`text.inert`)."""
+        place = f"{self.path or '<space>'}:{self.line if self.line is not None and self.line >= 1 else 1}"
+        return inert(f"{place}: {self.code} {self.name}: {self.message}", one_line=True)
 
 
 def sort_key(problem: Problem) -> tuple[int, str]:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import os
 import re
-import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,8 +21,10 @@ from textual.css.constants import VALID_STYLE_FLAGS
 from textual.design import ColorSystem
 from textual.theme import Theme
 
+from idsync_tui.space import files
 from idsync_tui.space.lines import build_line_index, line_of
-from idsync_tui.space.loader import did_you_mean
+from idsync_tui.space.loader import TomlError, did_you_mean, toml_loads
+from idsync_tui.text import inert
 
 BUNDLED_THEME_DIR = Path(__file__).parents[1] / "themes"
 DEFAULT_THEME = "idsync-dark"
@@ -33,7 +34,10 @@ NO_COLOR_THEME = "idsync-ansi"
 THEME_DIR_ENV = "IDSYNC_TUI_THEME_DIR"
 # Design variables whose names start with this are the app's own (its CSS may read them); any value is kept.
 APP_VARIABLE_PREFIX = "idsync-"
-MAX_THEME_FILE_BYTES = 1024 * 1024
+# A theme is ~2 KiB; a larger file is not one (a 900 KB file of unknown keys once took 44 s to check).
+MAX_THEME_FILE_BYTES = 64 * 1024
+# Problems listed per file: the rest are counted ("and 30 more").
+MAX_THEME_PROBLEMS = 10
 
 NAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 COLOUR_KEYS: tuple[str, ...] = (
@@ -129,6 +133,8 @@ def _check_theme_data(data: dict[str, Any], lines: Mapping[Any, int]) -> list[st
         found.append(f"line {line}: {text}" if line else text)
 
     for key, value in data.items():
+        if len(found) > MAX_THEME_PROBLEMS:
+            break
         if key not in KNOWN_KEYS:
             hint = did_you_mean(key, KNOWN_KEYS) or f" Known keys: {', '.join(KNOWN_KEYS)}."
             report((key,), f'unknown key "{key}".{hint}')
@@ -138,8 +144,10 @@ def _check_theme_data(data: dict[str, Any], lines: Mapping[Any, int]) -> list[st
                 report((key,), f"{key}: {problem}")
         elif key in FLAG_KEYS and not isinstance(value, bool):
             report((key,), f"{key} must be true or false")
-        elif key in NUMBER_KEYS and (isinstance(value, bool) or not isinstance(value, int | float)):
-            report((key,), f"{key} must be a number")
+        elif key in NUMBER_KEYS and (
+            isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 1
+        ):
+            report((key,), f"{key} must be a number from 0 to 1")
         elif key in TEXT_KEYS and not isinstance(value, str):
             report((key,), f"{key} must be text in quotes")
         elif key == "name" and not NAME_PATTERN.match(value):
@@ -150,6 +158,8 @@ def _check_theme_data(data: dict[str, Any], lines: Mapping[Any, int]) -> list[st
                 continue
             known = _variable_names()
             for name, setting in value.items():
+                if len(found) > MAX_THEME_PROBLEMS:
+                    break
                 where = (key, name)
                 if name.startswith(APP_VARIABLE_PREFIX):
                     if not isinstance(setting, str):
@@ -167,23 +177,38 @@ def _check_theme_data(data: dict[str, Any], lines: Mapping[Any, int]) -> list[st
     for key in REQUIRED_KEYS:
         if key not in data:
             found.append(f'missing the required key "{key}" (add {key} = "...")')
+    if len(found) > MAX_THEME_PROBLEMS:
+        found[MAX_THEME_PROBLEMS:] = ["and more: fix these first"]
     return found
 
 
 def load_theme_file(path: Path) -> tuple[Theme | None, str | None]:
-    """One theme file -> (Theme, None), or (None, one problem naming the file and everything wrong in it)."""
+    """One theme file -> (Theme, None), or (None, one problem naming the file and everything wrong in it).
+
+    Never raises: whatever the file holds (nesting, huge numbers, a FIFO, 900 KB of keys) is one problem, so no
+    theme file can stop the app from starting. Text from the file is shown inert (`text.inert`).
+    """
     try:
-        if path.stat().st_size > MAX_THEME_FILE_BYTES:
-            return None, f"{path}: larger than {MAX_THEME_FILE_BYTES // 1024} KiB; is it really a theme file?"
-        text = path.read_text(encoding="utf-8")
+        theme, problem = _load_theme_file(path)
+    except Exception as error:  # noqa: BLE001 - a theme is never worth a crash: the app falls back
+        theme, problem = None, f"{path}: cannot be used ({type(error).__name__}: {error})"
+    return theme, None if problem is None else inert(problem, one_line=True)
+
+
+def _load_theme_file(path: Path) -> tuple[Theme | None, str | None]:
+    try:
+        raw = files.read_bounded(path, MAX_THEME_FILE_BYTES)
+        text = raw.decode("utf-8")
+    except files.TooLarge:
+        return None, f"{path}: larger than {MAX_THEME_FILE_BYTES // 1024} KiB; is it really a theme file?"
     except UnicodeDecodeError:
         return None, f"{path}: not UTF-8 text; save it as UTF-8"
-    except OSError as error:
-        return None, f"{path}: cannot be read ({error.strerror or error}); check the file's permissions"
+    except (OSError, ValueError) as error:
+        return None, f"{path}: {files.reason(error)}; check the file"
     try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as error:
-        return None, f"{path}: not valid TOML: {error}; fix the syntax there"
+        data = toml_loads(text)
+    except TomlError as error:
+        return None, f"{path}: not valid TOML: {error.reason} (line {error.line}); fix the syntax there"
     found = _check_theme_data(data, build_line_index(text))
     if found:
         return None, f"{path}: " + "; ".join(found)
@@ -198,7 +223,10 @@ def load_theme_file(path: Path) -> tuple[Theme | None, str | None]:
 
 
 def _theme_files(folder: Path) -> list[Path]:
-    return sorted(p for p in folder.glob("*.toml") if p.is_file())
+    try:
+        return sorted(p for p in folder.glob("*.toml") if p.is_file())
+    except OSError:  # an unreadable folder, a symlink loop: no user themes
+        return []
 
 
 def load_themes(user_dir: Path | None = None, env: Mapping[str, str] | None = None) -> ThemeLoad:
