@@ -136,3 +136,30 @@ def test_after_saving_lines_are_exact_again(tmp_path: Path, source: Path) -> Non
     session.document.save()
     session.refresh()
     assert session.problems == rules.validate(parse_text(session.document.text, str(session.path)))
+
+
+def test_find_returns_references_into_the_model_and_no_screen(tmp_path: Path) -> None:
+    session = session_for(tmp_path)
+    space = session.space
+    audience = space.audiences[0]
+    connection = audience.connections[0]
+    row = connection.identifiers[1]
+
+    found = session.find(row.where)
+    assert found is not None
+    assert (found.section, found.target, found.row) == ("audiences", row, 1)
+    assert found.ref is not None and found.ref.connection is connection and found.ref.audience is audience
+
+    found = session.find(connection.where)
+    assert found is not None and found.target is connection and found.row is None
+
+    destination = space.destinations[0]
+    found = session.find(destination.where)
+    assert found is not None and (found.section, found.target, found.ref) == ("destinations", destination, None)
+
+    found = session.find(audience.where + ".conditions[1]")
+    assert found is not None and found.target is audience
+
+    found = session.find("identifiers[phone]")
+    assert found is not None and (found.section, found.target) == ("identifiers", None)
+    assert session.find("version") is None

@@ -28,6 +28,17 @@ class Outcome:
     message: str
 
 
+@dataclass(frozen=True, slots=True)
+class Found:
+    """Where a problem points: its section of the space file, the model object (an audience, journey, destination,
+    connection or identifier row; None for a whole section), the connection it is in, and the row's index."""
+
+    section: str  # "audiences", "journeys", "destinations" or "identifiers"
+    target: Audience | Journey | Destination | Connection | IdRow | None
+    ref: ConnectionRef | None = None
+    row: int | None = None
+
+
 class Session:
     def __init__(self, document: SpaceDocument, demo: bool = False, read_only: bool = False) -> None:
         self.document = document
@@ -152,28 +163,30 @@ class Session:
                 return ref
         return None
 
-    def find(self, where: str) -> tuple[str, object, ConnectionRef | None, int | None]:
-        """Where a problem points: (screen, object, connection, row index) for the UI to jump to."""
+    def find(self, where: str) -> Found | None:
+        """What a problem's place names, as references into the model (the UI picks the screen); None: nothing."""
         space = self.space
         for destination in space.destinations:
             if where == destination.where:
-                return "destinations", destination, None, None
+                return Found("destinations", destination)
         for ref in space.connections():
             connection = ref.connection
+            section = "audiences" if ref.audience is not None else "journeys"
             if where == connection.where:
-                return _screen_of(ref), connection, ref, None
+                return Found(section, connection, ref)
             for index, row in enumerate(connection.identifiers):
                 if where == row.where:
-                    return _screen_of(ref), row, ref, index
+                    return Found(section, row, ref, index)
         for audience in space.audiences:
             if where == audience.where or where.startswith(audience.where + "."):
-                return "audiences", audience, None, None
+                return Found("audiences", audience)
         for journey in space.journeys:
             if where == journey.where or where.startswith(journey.where + "."):
-                return "journeys", journey, None, None
-        if where.startswith("identifiers") or where.startswith("destinations"):
-            return "destinations", None, None, None
-        return "", None, None, None
+                return Found("journeys", journey)
+        for section in ("identifiers", "destinations"):
+            if where.startswith(section):
+                return Found(section, None)
+        return None
 
     def users_of(self, destination_key: str) -> list[str]:
         return [
@@ -247,10 +260,6 @@ class Session:
     def reload(self) -> None:
         self.document.reload()
         self.refresh()
-
-
-def _screen_of(ref: ConnectionRef) -> str:
-    return "audiences" if ref.audience is not None else "journeys"
 
 
 def owner_label(ref: ConnectionRef) -> str:

@@ -53,6 +53,8 @@ async def test_going_to_an_audience_deep_in_the_list_before_its_rows_arrived_lan
     app = make_app(path)
     async with app.run_test(size=(80, 24)):
         table = app.screen.query_one("#audiences", DataTable)
+        table.clear()
+        app.screen.refresh_view()  # the list from scratch: a screenful now, the rest after the screen's refreshes
         assert table.row_count < COUNT  # the rest of the list is still on its way
         deep = app.session.space.audiences[COUNT - 50]
         app.screen.focus_on(deep)  # what a jump from the problems list does

@@ -34,6 +34,27 @@ async def test_1_2_3_switch_screens_and_the_nav_bar_shows_problems(space_file: P
         assert isinstance(app.screen, AudiencesScreen)
 
 
+async def test_the_shared_screen_set_up_runs_once_per_screen(space_file: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Textual calls each class's on_mount itself: a subclass that also called super().on_mount() ran the shared
+    set-up twice (watchers, first draw, focus)."""
+    from idsync_tui.ui.screens.base import SpaceScreen
+
+    mounted: list[str] = []
+    shared = SpaceScreen.on_mount
+    monkeypatch.setattr(SpaceScreen, "on_mount", lambda self: (mounted.append(type(self).__name__), shared(self)))
+    app = make_app(space_file)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("2", "3", "4", "1")  # every screen mounted
+        await open_connection(pilot, LISTS, 0)
+        assert sorted(mounted) == [
+            "AudiencesScreen",
+            "ConnectionEditor",
+            "DestinationsScreen",
+            "JourneysScreen",
+            "ProfilesScreen",
+        ]
+
+
 async def test_the_nav_bar_spells_the_counts_out_on_a_wide_terminal(space_file: Path) -> None:
     app = make_app(space_file)
     async with app.run_test(size=(120, 40)):

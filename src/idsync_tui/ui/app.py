@@ -14,12 +14,11 @@ from textual.binding import Binding
 from textual.reactive import reactive
 from textual.screen import Screen
 
-from idsync_tui.session import Outcome, Session
+from idsync_tui.session import Found, Outcome, Session
 from idsync_tui.space.document import SaveConflict, SaveVerifyError, SpaceDocument
-from idsync_tui.space.model import DataPath
 from idsync_tui.space.problems import Problem
 from idsync_tui.ui import theming
-from idsync_tui.ui.messages import StatusMessage
+from idsync_tui.ui.messages import Edited, OpenEditor, StatusMessage
 from idsync_tui.ui.screens.audiences import AudiencesScreen
 from idsync_tui.ui.screens.base import SpaceScreen
 from idsync_tui.ui.screens.destinations import DestinationsScreen
@@ -36,11 +35,18 @@ SCREEN_NAMES = {
 }
 
 
-def _profiles_screen() -> Screen:
+def _profiles_screen(session: Session) -> Screen:
     """The Profiles screen, imported when first shown: start-up does not pay for the simulator's modules."""
     from idsync_tui.ui.screens.profiles import ProfilesScreen
 
-    return ProfilesScreen()
+    return ProfilesScreen(session)
+
+
+def screen_for(found: Found) -> str:
+    """The screen (mode) that shows a place `Session.find` found: its connection's owner's, or its section's."""
+    if found.ref is not None:
+        return "audiences" if found.ref.audience is not None else "journeys"
+    return {"audiences": "audiences", "journeys": "journeys"}.get(found.section, "destinations")
 
 
 # Long enough for a large space's list to have arrived (it is added a chunk per frame after the first one).
@@ -64,12 +70,6 @@ def short_path(path: Path | None) -> str:
 class IdSyncApp(App):
     TITLE = "idsync-tui"
     CSS_PATH = "idsync.tcss"
-    MODES = {
-        "audiences": AudiencesScreen,
-        "journeys": JourneysScreen,
-        "destinations": DestinationsScreen,
-        "profiles": _profiles_screen,
-    }
     DEFAULT_MODE = "audiences"
     # ctrl+s / ctrl+z / ctrl+y / ctrl+q can be eaten by terminals (flow control, job control): each has a plain key.
     BINDINGS = [
@@ -93,6 +93,11 @@ class IdSyncApp(App):
     def __init__(self, session: Session, theme: str | None = None) -> None:
         super().__init__()
         self.session = session
+        # Each screen gets the session when it is made (attributes down); what happens there comes up as messages.
+        self.add_mode("audiences", lambda: AudiencesScreen(session))
+        self.add_mode("journeys", lambda: JourneysScreen(session))
+        self.add_mode("destinations", lambda: DestinationsScreen(session))
+        self.add_mode("profiles", lambda: _profiles_screen(session))
         # Themes are chosen before anything is mounted: setting one later restyles every widget a second time.
         loaded = theming.load_themes()
         for bundled in loaded.themes:
@@ -134,14 +139,23 @@ class IdSyncApp(App):
         yield SystemCommand("Redo", "Redo (U / ctrl+y)", self.action_redo)
         yield SystemCommand("Sync log", "Show or hide the simulator's events for the selection (l)", self.action_log)
 
-    # -- what screens call ---------------------------------------------------------------------------------------
+    # -- what screens and widgets post -------------------------------------------------------------------------
+    def on_status_message(self, message: StatusMessage) -> None:
+        self.say(message.text, error=message.error)
+
+    def on_edited(self, message: Edited) -> None:
+        self.edited(message.outcome)
+
+    def on_open_editor(self, message: OpenEditor) -> None:
+        from idsync_tui.ui.screens.editor import ConnectionEditor
+
+        self.push_screen(ConnectionEditor(self.session, message.conn_path))
+
+    # -- the status line and redraws -----------------------------------------------------------------------------
     def say(self, message: str, error: bool = False) -> None:
         self.status = (message, error)
         if error:
             self.bell()
-
-    def on_status_message(self, message: StatusMessage) -> None:
-        self.say(message.text, error=message.error)
 
     def edited(self, outcome: Outcome) -> None:
         self.say(outcome.message, error=not outcome.ok)
@@ -151,11 +165,6 @@ class IdSyncApp(App):
     def changed(self) -> None:
         self.update_titles()
         self.revision += 1
-
-    def open_editor(self, conn_path: DataPath) -> None:
-        from idsync_tui.ui.screens.editor import ConnectionEditor
-
-        self.push_screen(ConnectionEditor(conn_path))
 
     # -- actions -----------------------------------------------------------------------------------------------
     async def action_log(self) -> None:
@@ -309,26 +318,27 @@ class IdSyncApp(App):
 
         if problem is None:
             return
-        mode, target, ref, row_index = self.session.find(problem.where)
-        if not mode:
+        found = self.session.find(problem.where)
+        if found is None:
             self.say(f"{problem.code}: {problem.message}")
             return
-        await self.switch_mode(mode)
+        await self.switch_mode(screen_for(found))
         while isinstance(self.screen, ConnectionEditor):
             self.pop_screen()
         screen = self.screen
+        ref = found.ref
         if ref is not None and ref.journey is not None and isinstance(screen, JourneysScreen):
             assert ref.step is not None
             screen.focus_step(ref.journey.key, ref.step.key)
-        elif ref is not None and ref.audience is not None:
-            screen.focus_on(ref.audience)  # type: ignore[attr-defined]
-        elif target is not None:
-            screen.focus_on(target)  # type: ignore[attr-defined]
+        elif isinstance(screen, SpaceScreen):
+            target = ref.audience if ref is not None and ref.audience is not None else found.target
+            if target is not None:
+                screen.focus_on(target)
         if ref is not None:
-            editor = ConnectionEditor(ref.connection.path)
+            editor = ConnectionEditor(self.session, ref.connection.path)
             await self.push_screen(editor)
-            if row_index is not None:
-                editor.query_one(RowsTable).move_cursor(row=row_index)
+            if found.row is not None:
+                editor.query_one(RowsTable).move_cursor(row=found.row)
         self.say(f"{problem.code}: {problem.message}", error=problem.is_error)
 
 

@@ -26,8 +26,7 @@ class AudiencesScreen(OwnerScreen):
                 connections.add_columns("Destination", "Setup", "Rows", "Sends", "")
                 yield connections
 
-    def on_mount(self) -> None:
-        super().on_mount()
+    def on_mount(self) -> None:  # Textual runs SpaceScreen.on_mount too (each class's handler once)
         self.query_one("#audiences").focus()
 
     @property

@@ -6,6 +6,7 @@ modules it does not draw (benchmarks/bench_startup.py).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from rich.text import Text
@@ -15,8 +16,10 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Header
 
 from idsync_tui.session import Session
+from idsync_tui.space.document import SpaceDocument
 from idsync_tui.space.model import Condition, Connection, DataPath
 from idsync_tui.space.problems import count
+from idsync_tui.ui.messages import Edited, OpenEditor, StatusMessage
 from idsync_tui.ui.widgets.frame import NavBar, StatusLine
 from idsync_tui.ui.widgets.keysbar import KeysBar
 from idsync_tui.ui.widgets.list_table import ConnectionsTable
@@ -27,11 +30,14 @@ if TYPE_CHECKING:
 
 
 class SpaceScreen(Screen):
-    """A screen of the app: header, nav bar, a body, status line, footer; redrawn when the session changes."""
+    """A screen of the app: header, nav bar, a body, status line, footer; redrawn when the session changes.
 
-    @property
-    def session(self) -> Session:
-        return self.app.session  # type: ignore[attr-defined]
+    The session comes down from the app; what happens here goes up as messages (`idsync_tui.ui.messages`).
+    """
+
+    def __init__(self, session: Session) -> None:
+        super().__init__()
+        self.session = session
 
     def compose(self) -> ComposeResult:
         yield Header(show_clock=False, icon="≡")
@@ -87,10 +93,14 @@ class SpaceScreen(Screen):
         return None
 
     # -- shared helpers ---------------------------------------------------------------------------------------
-    def edit(self, change, done: str) -> bool:  # type: ignore[no-untyped-def]
+    def edit(self, change: Callable[[SpaceDocument], object], done: str) -> bool:
+        """Makes the edit through the session and tells the app (which says how it went and redraws)."""
         outcome = self.session.edit(change, done)
-        self.app.edited(outcome)  # type: ignore[attr-defined]
+        self.post_message(Edited(outcome))
         return outcome.ok
+
+    def say(self, text: str, error: bool = False) -> None:
+        self.post_message(StatusMessage(text, error=error))
 
     def badge(self, where: str) -> Text:
         errors, warnings = count(self.session.problems_at(where))
@@ -174,22 +184,22 @@ class OwnerScreen(SpaceScreen):
     def open_editor(self) -> None:
         connection = self.selected_connection()
         if connection is not None:
-            self.app.open_editor(connection.path)  # type: ignore[attr-defined]
+            self.post_message(OpenEditor(connection.path))
 
     def action_connect(self) -> None:
         from idsync_tui.ui.screens.dialogs import FormDialog
 
         owner = self.owner_connections()
         if owner is None:
-            self.app.say("Nothing selected to connect: pick an audience or a send step first", error=True)  # type: ignore[attr-defined]
+            self.say("Nothing selected to connect: pick an audience or a send step first", error=True)
             return
         path, connections = owner
         if not self.session.space.destinations:
-            self.app.say("No destination in this space: add one on the Destinations screen first (press 3)", error=True)  # type: ignore[attr-defined]
+            self.say("No destination in this space: add one on the Destinations screen first (press 3)", error=True)
             return
         free = self.session.destinations_free_for(connections)
         if not free:
-            self.app.say(  # type: ignore[attr-defined]
+            self.say(
                 "Every destination of the space is already connected here; add another on the Destinations screen (3)",
                 error=True,
             )

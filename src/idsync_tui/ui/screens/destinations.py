@@ -20,8 +20,7 @@ class DestinationsScreen(SpaceScreen):
         yield table
         yield Static(id="detail")
 
-    def on_mount(self) -> None:
-        super().on_mount()
+    def on_mount(self) -> None:  # Textual runs SpaceScreen.on_mount too (each class's handler once)
         self.query_one("#destinations").focus()
 
     @property

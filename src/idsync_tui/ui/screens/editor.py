@@ -81,15 +81,16 @@ class ConnectionEditor(SpaceScreen):
     BINDINGS = [
         Binding("escape", "close", "Back", id="editor.back"),
         Binding("s", "toggle_setup", "Setup", id="editor.setup"),
-        Binding("i", "toggle('send_identify')", "Identify", id="editor.send_identify"),
-        Binding("t", "toggle('send_track')", "Track", id="editor.send_track"),
-        Binding("m", "toggle('send_mobile_ids')", "Mobile IDs", id="editor.send_mobile_ids"),
+        Binding("i", "toggle_setting('send_identify')", "Identify", id="editor.send_identify"),
+        Binding("t", "toggle_setting('send_track')", "Track", id="editor.send_track"),
+        Binding("m", "toggle_setting('send_mobile_ids')", "Mobile IDs", id="editor.send_mobile_ids"),
         Binding("e", "event_names", "Events", id="editor.event_names"),
     ]
 
-    def __init__(self, conn_path: DataPath) -> None:
-        super().__init__()
+    def __init__(self, session: Session, conn_path: DataPath) -> None:
+        super().__init__(session)
         self.conn_path = conn_path
+        self.cursor_after_redraw: int | None = None  # the row to select once an edit's redraw has shown it
 
     def compose_body(self) -> ComposeResult:
         yield Static(id="title")
@@ -102,8 +103,7 @@ class ConnectionEditor(SpaceScreen):
             yield ConnectionStats(id="stats")
         yield Static(id="details")
 
-    def on_mount(self) -> None:
-        super().on_mount()
+    def on_mount(self) -> None:  # Textual runs SpaceScreen.on_mount too (each class's handler once)
         self.query_one(RowsTable).focus()
 
     @property
@@ -157,7 +157,8 @@ class ConnectionEditor(SpaceScreen):
         notice.display = bool(notices)
 
         table = self.query_one(RowsTable)
-        cursor = table.cursor_row
+        cursor = table.cursor_row if self.cursor_after_redraw is None else self.cursor_after_redraw
+        self.cursor_after_redraw = None
         table.clear()
         custom = self.session.space.custom_identifier_keys
         inactive = not connection.customized
@@ -222,7 +223,7 @@ class ConnectionEditor(SpaceScreen):
 
     # -- actions -------------------------------------------------------------------------------------------
     def report(self, ok: bool, message: str) -> None:
-        self.app.say(message, error=not ok)  # type: ignore[attr-defined]
+        self.say(message, error=not ok)
 
     def action_close(self) -> None:
         self.app.pop_screen()
@@ -234,7 +235,7 @@ class ConnectionEditor(SpaceScreen):
         setup = "default" if ref.connection.customized else "customized"
         self.edit(lambda d: d.set_connection(self.conn_path, "setup", setup), f"setup: {setup}")
 
-    def action_toggle(self, key: str) -> None:
+    def action_toggle_setting(self, key: str) -> None:
         ref = self.ref
         if ref is None:
             return
@@ -309,8 +310,9 @@ class ConnectionEditor(SpaceScreen):
         target = index + delta
         if not 0 <= target < len(ref.connection.identifiers):
             return
-        self.edit(lambda d: d.move_row(self.conn_path, index, target), f"row {index + 1} moved to {target + 1}")
-        self.query_one(RowsTable).move_cursor(row=target)
+        self.cursor_after_redraw = target
+        if not self.edit(lambda d: d.move_row(self.conn_path, index, target), f"row {index + 1} moved to {target + 1}"):
+            self.cursor_after_redraw = None
 
     def action_remove_row(self) -> None:
         ref, index = self.ref, self.current_index()
@@ -343,13 +345,13 @@ class ConnectionEditor(SpaceScreen):
             if row is None:
                 return
             if index is None:
-                self.edit(
+                ref = self.ref
+                self.cursor_after_redraw = len(ref.connection.identifiers) if ref is not None else None
+                if not self.edit(
                     lambda d: d.add_row(self.conn_path, row.segment, row.destination, row.strategy),
                     f"row added: {row.segment} → {row.destination} ({row.strategy})",
-                )
-                ref = self.ref
-                if ref is not None:
-                    self.query_one(RowsTable).move_cursor(row=len(ref.connection.identifiers) - 1)
+                ):
+                    self.cursor_after_redraw = None
             else:
                 ref = self.ref
                 if ref is None:

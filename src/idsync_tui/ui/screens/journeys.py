@@ -31,8 +31,7 @@ class JourneysScreen(OwnerScreen):
                 connections.add_columns("Destination", "Setup", "Rows", "Sends", "")
                 yield connections
 
-    def on_mount(self) -> None:
-        super().on_mount()
+    def on_mount(self) -> None:  # Textual runs SpaceScreen.on_mount too (each class's handler once)
         self.query_one("#journeys").focus()
 
     @property

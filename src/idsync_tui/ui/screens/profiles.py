@@ -21,7 +21,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import DataTable, Input, Select, Static
 from textual.worker import get_current_worker
 
-from idsync_tui.session import owner_label
+from idsync_tui.session import Session, owner_label
 from idsync_tui.simulator import stats as simstats
 from idsync_tui.simulator.engine import ENTER, Notice, SyncContext, connection_events
 from idsync_tui.simulator.membership import qualifies
@@ -29,6 +29,7 @@ from idsync_tui.simulator.profiles import Profile, format_time
 from idsync_tui.simulator.render import event_text, notice_text
 from idsync_tui.simulator.timeline import build_units
 from idsync_tui.space.model import ConnectionRef, DataPath, Space
+from idsync_tui.ui.messages import OpenEditor
 from idsync_tui.ui.screens.base import SpaceScreen
 
 READ_CAP = 10_000  # profiles read from a file; the screen says when a file has more
@@ -91,8 +92,8 @@ class ProfilesScreen(SpaceScreen):
         Binding("escape", "leave_search", "Leave search", show=False, id="profiles.leave_search"),
     ]
 
-    def __init__(self) -> None:
-        super().__init__()
+    def __init__(self, session: Session) -> None:
+        super().__init__(session)
         self.index: simstats.ProfileIndex | None = None
         self._index_key: tuple[object, ...] | None = None
         self.listed: list[int] = []  # positions in index.profiles of the rows the list shows
@@ -120,8 +121,7 @@ class ProfilesScreen(SpaceScreen):
                 with VerticalScroll(id="events-pane"):
                     yield Static(id="events")
 
-    def on_mount(self) -> None:
-        super().on_mount()
+    def on_mount(self) -> None:  # Textual runs SpaceScreen.on_mount too (each class's handler once)
         self.query_one(ProfilesTable).focus()
 
     def on_screen_resume(self) -> None:
@@ -417,7 +417,7 @@ class ProfilesScreen(SpaceScreen):
 
     def action_cycle_connection(self, step: int) -> None:
         if not self.refs:
-            self.app.say("This space has no connections yet: connect a destination on the Audiences screen (1)")  # type: ignore[attr-defined]
+            self.say("This space has no connections yet: connect a destination on the Audiences screen (1)")
             return
         ref = self.selected_ref()
         position = self.refs.index(ref) if ref is not None else -step
@@ -428,9 +428,9 @@ class ProfilesScreen(SpaceScreen):
     def action_open_connection(self) -> None:
         ref = self.selected_ref()
         if ref is None:
-            self.app.say("No connection selected (n picks the next one)", error=True)  # type: ignore[attr-defined]
+            self.say("No connection selected (n picks the next one)", error=True)
             return
-        self.app.open_editor(ref.connection.path)  # type: ignore[attr-defined]
+        self.post_message(OpenEditor(ref.connection.path))
 
 
 def _unit_of(ref: ConnectionRef) -> str:

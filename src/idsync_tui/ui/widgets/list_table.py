@@ -6,8 +6,6 @@ from typing import Any
 
 from textual.binding import Binding
 from textual.coordinate import Coordinate
-from textual.geometry import Region
-from textual.strip import Strip
 from textual.widgets import DataTable
 
 # Rows added before the first frame beyond the cursor's screenful; the rest come a chunk per frame after it.
@@ -21,8 +19,8 @@ class ListTable(DataTable):
     DataTable measures every cell of every new row before the next frame (~0.15 ms a row here), so a 1,000-row list
     added at once holds the first frame back by ~150 ms, and so would re-adding it for every edit. `fill` updates
     changed cells in place when the list keeps its length; otherwise it adds a screenful past the cursor and leaves
-    the rest pending: a chunk is added each time a frame showing the table has been rendered, and moving the cursor
-    to a row not added yet (a jump to a problem) adds the rows up to it first.
+    the rest pending: a chunk is added after each refresh of the screen (Textual's `call_after_refresh`), and moving
+    the cursor to a row not added yet (a jump to a problem) adds the rows up to it first.
     """
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -48,7 +46,7 @@ class ListTable(DataTable):
             self.add_row(*row)
         if first < len(rows):
             self._pending = (rows, first)
-            self.refresh()
+            self._queue_chunk()
         if rows:
             self.move_cursor(row=cursor)
 
@@ -73,19 +71,19 @@ class ListTable(DataTable):
             self.add_pending(upto=row)
         super().move_cursor(row=row, column=column, animate=animate, scroll=scroll)
 
-    def render_lines(self, crop: Region) -> list[Strip]:
-        lines = super().render_lines(crop)
-        # While the app batches updates (as it does while mounting), what is rendered is not written out.
-        if self._pending is not None and not self._chunk_queued and not getattr(self.app, "_batch_count", 0):
+    def _queue_chunk(self) -> None:
+        """The next chunk is added once the screen has been refreshed (Textual's `call_after_refresh`)."""
+        if not self._chunk_queued:
             self._chunk_queued = True
-            self.call_later(self._add_chunk)
-        return lines
+            self.call_after_refresh(self._add_chunk)
 
     def _add_chunk(self) -> None:
         self._chunk_queued = False
         if self._pending is not None:
             self.add_pending()
-            self.refresh()
+            self.refresh()  # painted before the next chunk: the callback runs once the screen has no dirty parts
+            if self._pending is not None:
+                self._queue_chunk()
 
 
 class ConnectionsTable(ListTable):
