@@ -18,7 +18,7 @@ from idsync_tui.session import Found, Outcome, Session
 from idsync_tui.space.document import SaveConflict, SaveVerifyError, SpaceDocument
 from idsync_tui.space.problems import Problem
 from idsync_tui.ui import theming
-from idsync_tui.ui.messages import Edited, OpenEditor, StatusMessage
+from idsync_tui.ui.messages import Edited, OpenEditor, StatusMessage, next_order
 from idsync_tui.ui.screens.audiences import AudiencesScreen
 from idsync_tui.ui.screens.base import SpaceScreen
 from idsync_tui.ui.screens.destinations import DestinationsScreen
@@ -93,6 +93,7 @@ class IdSyncApp(App):
     def __init__(self, session: Session, theme: str | None = None) -> None:
         super().__init__()
         self.session = session
+        self.status_order = 0  # when what the status line shows happened (messages.next_order)
         # Each screen gets the session when it is made (attributes down); what happens there comes up as messages.
         self.add_mode("audiences", lambda: AudiencesScreen(session))
         self.add_mode("journeys", lambda: JourneysScreen(session))
@@ -144,7 +145,7 @@ class IdSyncApp(App):
         self.say(message.text, error=message.error)
 
     def on_edited(self, message: Edited) -> None:
-        self.edited(message.outcome)
+        self.edited(message.outcome, message.order)
 
     def on_open_editor(self, message: OpenEditor) -> None:
         from idsync_tui.ui.screens.editor import ConnectionEditor
@@ -152,13 +153,18 @@ class IdSyncApp(App):
         self.push_screen(ConnectionEditor(self.session, message.conn_path))
 
     # -- the status line and redraws -----------------------------------------------------------------------------
-    def say(self, message: str, error: bool = False) -> None:
+    def say(self, message: str, error: bool = False, order: int | None = None) -> None:
+        """Shows `message` on the status line, unless something said there happened after it (`order`)."""
+        order = next_order() if order is None else order
+        if order < self.status_order:
+            return
+        self.status_order = order
         self.status = (message, error)
         if error:
             self.bell()
 
-    def edited(self, outcome: Outcome) -> None:
-        self.say(outcome.message, error=not outcome.ok)
+    def edited(self, outcome: Outcome, order: int | None = None) -> None:
+        self.say(outcome.message, error=not outcome.ok, order=order)
         if outcome.ok:
             self.changed()
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from typing import TYPE_CHECKING
 
 from textual.message import Message
@@ -9,6 +10,14 @@ from textual.message import Message
 if TYPE_CHECKING:
     from idsync_tui.session import Outcome
     from idsync_tui.space.model import DataPath
+
+
+_happened = itertools.count(1)
+
+
+def next_order() -> int:
+    """A number for something that just happened; later things get larger numbers."""
+    return next(_happened)
 
 
 class StatusMessage(Message):
@@ -21,11 +30,16 @@ class StatusMessage(Message):
 
 
 class Edited(Message):
-    """A screen changed the space through the session: the app shows the outcome and redraws every screen."""
+    """A screen changed the space through the session: the app shows the outcome and redraws every screen.
+
+    `order` says when the edit happened: keys queued behind it (an edit then `w`, typed in one go) are handled
+    before this message arrives, and what they said must not be replaced by this older news.
+    """
 
     def __init__(self, outcome: Outcome) -> None:
         super().__init__()
         self.outcome = outcome
+        self.order = next_order()
 
 
 class OpenEditor(Message):
