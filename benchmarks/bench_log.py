@@ -55,7 +55,7 @@ def child_simulate(space: Path) -> dict[str, float]:
         code = run_simulate(args, out, err)
         seconds = time.perf_counter() - started
     assert code == 0, code
-    return {"seconds": seconds, "peak_mib": peak_mib()}
+    return {"seconds": seconds, "peak_mib": peak_mib(), "cpu_s": time.process_time()}
 
 
 def child_pane(space: Path) -> dict[str, Any]:
@@ -120,7 +120,10 @@ def child_pane(space: Path) -> dict[str, Any]:
 
     asyncio.run(drive())
     result["peak_mib"] = peak_mib()
-    result["child_peak_mib"] = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    result["child_peak_mib"] = children.ru_maxrss / 1024
+    result["cpu_s"] = time.process_time()
+    result["child_cpu_s"] = children.ru_utime + children.ru_stime
     return result
 
 
@@ -172,6 +175,11 @@ def main() -> None:
         f"{max(r.get('child_peak_mib', 0.0) for r in panes):.1f} MiB (its simulator process; highest of the runs), "
         f"ratio {pane['seconds'] / simulate['seconds']:.2f}"
     )
+    if "cpu_s" in pane:
+        print(
+            f"CPU seconds: simulate {simulate['cpu_s']:.1f}; pane: the app {pane['cpu_s']:.1f}, "
+            f"its simulator process {pane.get('child_cpu_s', 0.0):.1f}"
+        )
     print(
         f"key press while streaming ({len(latencies)} presses, all runs): median {percentile(latencies, 0.5):.0f} ms, "
         f"p95 {percentile(latencies, 0.95):.0f} ms, max {max(latencies):.0f} ms"

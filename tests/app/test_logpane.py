@@ -4,8 +4,10 @@ export (compared with `simulate`), and the replay's five-minute window. Runs on 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import io
 import json
+import os
 import shutil
 from collections import Counter
 from pathlib import Path
@@ -318,3 +320,33 @@ async def test_an_edit_marks_the_rows_it_adds_changes_and_removes_and_D_shows_on
         await pilot.press("escape", "D")  # all rows again
         await settle(pilot, log, lambda log: not log.ring.scanning)
         assert ring.shown == len(items) and "differences only" not in pane.header().plain
+
+
+def gone(pid: int) -> bool:
+    """Whether the process has ended and been waited for (a zombie still answers signal 0)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    return False
+
+
+async def test_a_new_run_kills_the_child_it_replaces_and_quitting_kills_the_last(acme: Path) -> None:
+    app = make_app(acme)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("l")
+        log = SyncLog.of(app)
+        await settle(pilot, log)
+        await pilot.press("P", "n")  # paused: the new run's child waits for "resume", alive
+        await settle(pilot, log, lambda log: log.run is not None and log.run.pid is not None)
+        first = log.run.pid  # type: ignore[union-attr]
+        assert first is not None and not gone(first) and log.state == "running"
+        await pilot.press("N")  # the whole space: a new run replaces it
+        await settle(pilot, log, lambda log: log.run.pid not in (None, first) and gone(first))  # type: ignore[union-attr]
+        second = log.run.pid  # type: ignore[union-attr]
+        assert second is not None and not gone(second)
+    for _ in range(100):  # the app has quit: its last child is killed and waited for
+        if gone(second):
+            break
+        await asyncio.sleep(0.05)
+    assert gone(second)

@@ -10,7 +10,7 @@ import os
 import sys
 from pathlib import Path
 
-from idsync_tui.simulator.logrows import ADDED, CHANGED, UNCHANGED, Marked
+from idsync_tui.simulator.logrows import ADDED, BAD_KIND, CHANGED, UNCHANGED, Marked, entry_of
 from idsync_tui.ui.synclog.runner import ChildRun, Chunk, Finished, Request
 from tests.simulator.simhelpers import HEAD, identifier, profile_line
 
@@ -203,3 +203,14 @@ async def test_the_child_s_own_errors_come_as_a_message(tmp_path: Path) -> None:
     assert finished.error is not None and "p.jsonl does not exist" in finished.error
     finished = await ChildRun(Request(space="version = [", path=str(tmp_path / "x.toml")), Collect()).run()
     assert finished.error is not None and finished.error.startswith("the space cannot be simulated")
+
+
+async def test_an_event_line_that_does_not_read_becomes_a_row_saying_so() -> None:
+    sink = Collect()
+    code = 'print(\'{"seq": 1, oops}\')\nprint(\'["done","done"]\')'
+    assert await asyncio.wait_for(ChildRun(Request(space=""), sink, command=fake_child(code)).run(), 20) == Finished(
+        done="done"
+    )
+    [item] = sink.items
+    text, record, kind = entry_of(item)  # type: ignore[arg-type]
+    assert kind == BAD_KIND and record is None and "cannot read" in text and "oops" in text

@@ -108,7 +108,16 @@ def log_item(output: Output, encode: Callable[[dict[str, Any]], str] = event_jso
 def entry_of(item: LogItem) -> LogEntry:
     """The log line of a kept item; for an event, the same row `log_entry` makes (built from its JSON line). A
     marked event's row starts with its mark (`+ `, `~ `, `− `, or two spaces when unchanged); an added, changed or
-    removed one takes that status as its kind; a removed one's record is None (it is not exported)."""
+    removed one takes that status as its kind; a removed one's record is None (it is not exported). A line that
+    does not read as an event (the simulator process misbehaving) is a row saying so, never an exception."""
+    try:
+        return _entry_of(item)
+    except (ValueError, KeyError, TypeError, AttributeError):
+        line = item if type(item) is str else getattr(item, "line", repr(item))
+        return f"         ! an event line the log cannot read: {str(line)[:60]}", None, BAD_KIND
+
+
+def _entry_of(item: LogItem) -> LogEntry:
     kind_of = type(item)
     if kind_of is str:
         event = json.loads(item)  # type: ignore[arg-type]

@@ -270,7 +270,11 @@ class SyncLog:
 
     def redraw(self) -> None:
         """Redraw the panes on the current screen (the others when theirs is shown again)."""
-        self._redraw = None
+        if self._redraw is not None:
+            self._redraw.stop()  # called before its time (the run ended): once is enough
+            self._redraw = None
+        if not self.app.is_running or not self.app.screen_stack:
+            return  # the app is closing
         if self.ring.scanning:
             self._scan()
             self.version += 1

@@ -204,8 +204,11 @@ class EventList(ScrollView, can_focus=True):
         if not ring.shown:
             return
         position = min(self.cursor, ring.shown - 1)
-        text, record, _kind = ring.row(position)
+        text, record, kind = ring.row(position)
         item = ring.item(position)
+        if kind == BAD_KIND:
+            self.app.push_screen(TextDialog("Not an event", text.strip()))
+            return
         if type(item) is Marked and item.status == REMOVED:
             title = f"Removed by the edit: event #{json.loads(item.line)['seq']} of the old config"
             self.app.push_screen(TextDialog(title, event_details(item.line, removed=True)))
