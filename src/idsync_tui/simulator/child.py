@@ -37,6 +37,7 @@ import threading
 import time
 from collections.abc import Iterable
 from datetime import datetime
+from pathlib import Path
 from typing import IO, Any
 
 from idsync_tui.simulator.diff import CHANGED, EventDiff
@@ -135,7 +136,7 @@ def load(text: str, path: str) -> Space:
     return result.space
 
 
-def profiles_of(space: Space):  # type: ignore[no-untyped-def]
+def profiles_of(space: Space) -> Path:
     profiles = space.profiles_path()
     if profiles is None:
         raise Failed('this space names no sample profiles: set profiles = "FILE.jsonl" in [space]')
@@ -155,8 +156,8 @@ def emit(out: Out, output: Output, diff: EventDiff | None = None) -> None:
         out.event(event_json(output))
     elif isinstance(output, BadLine):
         out.control("row", BAD_KIND, f"         ! line {output.line}: {output.message}")
-    else:
-        out.control("row", NOTICE_KIND, notice_row(output))  # type: ignore[arg-type]
+    elif isinstance(output, Notice):
+        out.control("row", NOTICE_KIND, notice_row(output))
 
 
 def stream(out: Out, outputs: Iterable[Output], commands: Commands, diff: EventDiff | None = None) -> None:
@@ -242,7 +243,7 @@ def run_replay(request: dict[str, Any], out: Out, commands: Commands) -> None:
             outputs.extend(replay.step())
         elif kind == "config":
             try:
-                edited = load(command["space"], path)  # type: ignore[index]
+                edited = load(str(command.get("space", "")), path) if command else space
             except Failed as error:
                 outputs.append(Notice(format_time(replay.now), "", f"edit not replayed: {error}"))
             else:

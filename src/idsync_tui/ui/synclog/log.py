@@ -27,9 +27,10 @@ from idsync_tui.ui.synclog.runner import ChildRun, Chunk, Finished, Request
 
 if TYPE_CHECKING:
     from idsync_tui.session import Session
+    from idsync_tui.ui.app import IdSyncApp
 
 CAPACITY = 100_000  # rows the ring keeps (the newest); ~0.7 KiB an event: ~70 MiB when full
-REFRESH = 0.1  # seconds between two redraws of the panes while rows arrive (keys redraw at once)
+REFRESH = 0.25  # seconds between two redraws of the panes while rows arrive (keys redraw at once)
 SCAN_BUDGET = 0.015  # seconds of filter checking per redraw (the rest on the next ones; the header says so)
 DEBOUNCE = 0.3  # seconds after the last edit before the live re-run
 SPEEDS = (1, 10, 30, 60, 120, 300, 600, 3600)  # simulated seconds per real second
@@ -39,7 +40,7 @@ DEFAULT_SPEED = 3
 class SyncLog:
     """The app's one sync log: the ring, the child process running, the replay's state, and the panes showing it."""
 
-    def __init__(self, app: App[Any], capacity: int = CAPACITY) -> None:
+    def __init__(self, app: IdSyncApp, capacity: int = CAPACITY) -> None:
         self.app = app
         self.ring = EventRing(capacity)
         self.panes: weakref.WeakSet[Any] = weakref.WeakSet()
@@ -67,10 +68,11 @@ class SyncLog:
 
     @classmethod
     def of(cls, app: App[Any]) -> SyncLog:
+        """The app's sync log, made the first time the log is opened."""
         log = getattr(app, "sync_log", None)
         if log is None:
-            log = cls(app)
-            app.sync_log = log  # type: ignore[attr-defined]
+            log = cls(app)  # type: ignore[arg-type]
+            setattr(app, "sync_log", log)  # noqa: B010 - made on first use: start-up does not import the log
         return log
 
     @property
@@ -79,7 +81,7 @@ class SyncLog:
 
     @property
     def session(self) -> Session:
-        return self.app.session  # type: ignore[attr-defined, no-any-return]
+        return self.app.session
 
     # -- what the keys do ----------------------------------------------------------------------------------------
     def toggle(self) -> None:

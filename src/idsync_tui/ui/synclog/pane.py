@@ -509,7 +509,7 @@ class LogPane(Vertical):
     def action_export(self) -> None:
         """`E`: ask where (beside the space file unless told), ask before replacing a file, write the rows shown."""
         log = self.log_state
-        session = self.app.session  # type: ignore[attr-defined]
+        session = log.session
         default = export_path(session.path)
         ring = log.ring
         dialog = FormDialog(
