@@ -68,7 +68,8 @@ def test_acme_shows_every_destination_type_each_strategy_and_both_setups() -> No
     assert {c.setup for c in connections} == set(catalog.SETUPS)
     assert any(c.send_mobile_ids for c in connections)
     mapped = {row.segment for c in connections for row in c.identifiers}
-    assert {i.key for i in space.identifiers} == {"phone", "crm_id"} <= mapped
+    declared = {i.key for i in space.identifiers}
+    assert {"phone", "crm_id", "first_name", "country", "gender"} <= declared <= mapped
 
 
 def test_acme_has_four_audiences_and_two_journeys_with_filter_and_send_steps() -> None:
@@ -145,7 +146,9 @@ def test_every_email_uses_a_reserved_example_domain(
 ) -> None:
     emails = [item["value"] for p in profiles for item in values(p, "email")]
     emails += [c["add_identifier"]["value"] for c in changes if c.get("add_identifier", {}).get("type") == "email"]
-    assert emails and all(re.search(r"@([\w-]+\.)*example\.(com|net)\s*$", email) for email in emails)
+    # A value with no @ (a malformed address, a pre-hashed one) reaches nobody; every address uses a reserved domain.
+    addresses = [email for email in emails if "@" in email]
+    assert addresses and all(re.search(r"@([\w-]+\.)*example\.(com|net)\s*$", email) for email in addresses)
 
 
 def test_every_added_at_is_an_iso_utc_time(profiles: list[dict[str, Any]]) -> None:
@@ -212,3 +215,40 @@ def test_the_demo_ships_in_the_wheel_as_real_files(built_wheel: Path) -> None:
 def test_the_broken_samples_do_not_ship_in_the_wheel(built_wheel: Path) -> None:
     names = zipfile.ZipFile(built_wheel).namelist()
     assert not [name for name in names if "broken" in name]
+
+
+# -- the demo shows every platform normalisation and every value a platform cannot match -----------------------------
+
+
+def test_acme_simulated_sends_every_facebook_and_google_key_and_each_not_matchable_case() -> None:
+    import io
+    from argparse import Namespace
+
+    from idsync_tui.simulator.command import run_simulate
+
+    out, err = io.StringIO(), io.StringIO()
+    args = Namespace(space=str(ACME), profiles=None, audience=None, journey=None, format="jsonl", timeline=True)
+    assert run_simulate(args, out, err) == 0
+    events = [json.loads(line) for line in out.getvalue().splitlines()]
+    destinations = {d.key: d.type for d in load_space(ACME).space.destinations}
+    sent_keys = {(destinations[e["destination"]], key) for e in events if e["call"] == "list" for key in e["payload"]}
+    every_key = {(kind, key) for kind, table in catalog.NORMALISATION.items() for key in table}
+    assert every_key <= sent_keys, every_key - sent_keys
+    notes = "\n".join(note for e in events for note in e["notes"])
+    for shown in (
+        "has no country code and the space sets no default_phone_country_code",
+        "is not an email address",
+        "is an all-zero IDFA",
+        "already looks hashed (64 hex digits): hashed again",
+        "is not a gender Facebook reads",
+        "is not a 2-letter ISO 3166-1 country code",
+        '"O\'Brien-Okafor" -> "obrienokafor"',
+        '"New York" -> "newyork"',
+        '"California" -> "ca"',
+        '"94107-1234" -> "94107"',
+        '"Female" -> "f"',
+        '"3" -> "03"',
+        "the most recently added",
+    ):
+        assert shown in notes, shown
+    assert "match readiness" in err.getvalue()

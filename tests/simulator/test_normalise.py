@@ -308,3 +308,10 @@ def test_google_default_mobile_id_list_sends_nothing_while_send_mobile_ids_is_of
     outputs = run_lines(space_from(google_default("gads_mobile", "false")), [profile_line("p1", ids)])
     assert events_of(outputs) == []
     assert "no event" in notices_of(outputs)[0].message
+
+
+def test_a_hashed_value_that_normalising_changed_says_what_was_hashed():
+    _, notes = facebook("ST", "California")
+    assert 'ST: "California" -> "ca" before hashing' in notes
+    _, notes = facebook("ST", "ca")
+    assert not [note for note in notes if note.endswith("before hashing")]

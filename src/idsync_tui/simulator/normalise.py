@@ -26,6 +26,7 @@ RuleFunction = Callable[[str, str | None], Outcome]
 _EMAIL = re.compile(r"[^@\s]+@[^@\s.]+(\.[^@\s.]+)+")
 _HEX64 = re.compile(r"[0-9a-fA-F]{64}")
 _ASCII_DIGITS = frozenset("0123456789")
+_NOT_DIGITS = str.maketrans("", "", "".join(chr(c) for c in range(128) if not 48 <= c <= 57))
 _ZIP_PLUS_4 = re.compile(r"[0-9]{5}-[0-9]{4}")
 _SPACES = re.compile(r"\s+")
 
@@ -141,7 +142,8 @@ def device_id_lower(value: str, country: str | None) -> Outcome:
 
 def _phone(value: str, country: str | None) -> tuple[str | None, str | None, str | None]:
     """(country code and number as digits, problem, info); digits None when the value is sent as is."""
-    digits = "".join(c for c in value if c in _ASCII_DIGITS)
+    # Only ASCII digits count; str.translate does that for ASCII text several times faster than a loop.
+    digits = value.translate(_NOT_DIGITS) if value.isascii() else "".join(c for c in value if c in _ASCII_DIGITS)
     international = value.lstrip().startswith("+") or digits.startswith("00")
     number = digits.lstrip("0")
     if not number:
@@ -294,7 +296,10 @@ class Encoder:
                     f"{value.strip()} already looks hashed (64 hex digits): hashed again, as Segment does, and "
                     f"{self.platform} will not match a double-hashed value"
                 )
+            normalised = text
             text = hashlib.sha256(text.encode("utf-8")).hexdigest()
+            if problem is None and info is None and normalised != value:  # the hash hides it: say what was hashed
+                info = f"{_quoted(value)} -> {_quoted(normalised)} before hashing"
         if problem is None:
             return text, True, None if info is None else f"{self.key}: {info}"
         if info is not None:
