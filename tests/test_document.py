@@ -837,3 +837,39 @@ def test_texts_rendered_only_when_asked_for_are_the_texts_rendered_at_every_step
             assert lazy.text == eager.text
     assert lazy.text == eager.text
     reads_back(lazy)
+
+
+# -- [space] default_phone_country_code -----------------------------------------------------------------------------
+
+
+def test_setting_the_phone_country_code_adds_one_line_to_space_and_undo_gives_the_bytes_back() -> None:
+    doc = SpaceDocument.from_text(SPEC)
+    doc.set_phone_country_code("44")
+    assert doc.data["space"]["default_phone_country_code"] == "44"
+    added = [line for line in difflib.ndiff(SPEC.splitlines(), doc.text.splitlines()) if line[:2] in ("+ ", "- ")]
+    assert added == ['+ default_phone_country_code = "44"']
+    assert doc.result().space.default_phone_country_code == "44"
+    doc.set_phone_country_code("1")
+    assert 'default_phone_country_code = "1"' in doc.text and '"44"' not in doc.text
+    doc.undo()
+    doc.undo()
+    assert doc.text == SPEC
+
+
+def test_clearing_the_phone_country_code_removes_its_line_and_undo_brings_it_back() -> None:
+    line = next(line for line in SPEC.splitlines() if line.startswith("include_anonymous"))
+    text = SPEC.replace(line, line + '\ndefault_phone_country_code = "44"  # the UK')
+    doc = SpaceDocument.from_text(text)
+    doc.set_phone_country_code(None)
+    assert doc.text == SPEC
+    assert doc.result().space.default_phone_country_code is None
+    doc.undo()
+    assert doc.text == text
+
+
+@pytest.mark.parametrize("bad", ["+44", "0044", "uk", "1234"])
+def test_a_bad_phone_country_code_is_refused_and_nothing_changes(bad: str) -> None:
+    doc = SpaceDocument.from_text(SPEC)
+    with pytest.raises(EditError, match="1 to 3 digits without \\+ or leading zeros"):
+        doc.set_phone_country_code(bad)
+    assert doc.text == SPEC and not doc.can_undo

@@ -203,7 +203,7 @@ async def test_the_editor_shows_connection_stats_and_all_raises_the_max_events_p
         stats = app.screen.query_one(ConnectionStats)
         shown = str(stats.render())
         assert "19 members · 19 events · per member: mean 1.00, max 2" in shown
-        assert "email 58% · ios.idfa 42% · phone 53%" in shown
+        assert "email 63% · ios.idfa 42% · phone 53% · country 16%" in shown
         await pilot.press("A")  # row 1 (email) -> all: Ann's 2 emails x 2 IDFAs = 4 events
         await app.workers.wait_for_complete()
         await pilot.pause()

@@ -755,6 +755,34 @@ class SpaceDocument:
         with self._edit(f"remove connection {self._where(conn)}", conn[:2]):
             self._remove_entry(conn[:-2], "connections", conn[-1])
 
+    # -- the [space] table ------------------------------------------------------------------------------------------
+    def set_phone_country_code(self, code: str | None) -> None:
+        """Sets `[space] default_phone_country_code` (digits, e.g. "44"); None or "" removes the line."""
+        space = self.data.get("space")
+        if not isinstance(space, dict):
+            raise EditError("the file has no [space] table; add one first")
+        current = space.get("default_phone_country_code")
+        if not code:
+            if "default_phone_country_code" not in space:
+                return
+            with self._edit(f"remove default_phone_country_code {current}", ("space",)):
+                container = self._node(("space",))
+                index = te.key_index(container, "default_phone_country_code")
+                if index is None:
+                    raise EditError("default_phone_country_code was not found in the [space] table")
+                te.body_pop(self._journal, container, index)
+                del self._mutable(("space",))["default_phone_country_code"]
+            return
+        if not isinstance(code, str) or not loader.COUNTRY_CODE_PATTERN.match(code):
+            raise EditError(
+                f'"{code}" is not a country calling code: 1 to 3 digits without + or leading zeros '
+                '(e.g. "1" for the US, "44" for the UK)'
+            )
+        if current == code:
+            return
+        with self._edit(f"set default_phone_country_code to {code}", ("space",)):
+            self._set(("space",), "default_phone_country_code", code)
+
     # -- destinations ----------------------------------------------------------------------------------------------
     def add_destination(self, key: str, type: str, name: str, external_id_type: str | None = None) -> None:
         self._check_new_key("destinations", key)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.widgets import DataTable, Static
 
 from idsync_tui import catalog
@@ -14,6 +15,10 @@ from idsync_tui.ui.widgets.list_table import EntityTable, ListTable, selected
 
 
 class DestinationsScreen(SpaceScreen):
+    BINDINGS = [
+        Binding("P", "phone_country_code", "Phone code", id="destinations.phone_code"),
+    ]
+
     def compose_body(self) -> ComposeResult:
         table = EntityTable(id="destinations", cursor_type="row")
         table.add_columns("Key", "Type", "Name", "Used by", "")
@@ -54,6 +59,14 @@ class DestinationsScreen(SpaceScreen):
         )
         offered = catalog.offered_keys(destination.type)
         text.append("\nDestination identifiers: " + (", ".join(offered) if offered else "free text"))
+        if destination.is_list:
+            code = self.session.space.default_phone_country_code
+            text.append(
+                "\nPhones without a country code: "
+                + (f"+{code} put in front (default_phone_country_code; P changes it)" if code else "")
+            )
+            if not code:
+                text.append("sent as is, not matchable (P sets a default country code)", style="yellow")
         text.append("\nUsed by: " + (", ".join(users) if users else "nothing yet (connect it from an audience: c)"))
         detail.update(text)
 
@@ -124,3 +137,33 @@ class DestinationsScreen(SpaceScreen):
                 )
 
         self.app.push_screen(ConfirmDialog(f"Remove destination {destination.key}?", body, choices), delete)
+
+    def action_phone_country_code(self) -> None:
+        """Edits `[space] default_phone_country_code`: digits, or empty to remove it (undoable like every edit)."""
+        from idsync_tui.ui.screens.dialogs import FormDialog
+
+        current = self.session.space.default_phone_country_code or ""
+
+        class PhoneCodeDialog(FormDialog):
+            def validate(self, values: dict[str, str]) -> str | None:
+                code = values["code"].lstrip("+")
+                if code and not (code.isascii() and code.isdigit() and 1 <= len(code) <= 3 and code[0] != "0"):
+                    return "1 to 3 digits, e.g. 1 (US, Canada) or 44 (UK); empty removes it"
+                return None
+
+        dialog = PhoneCodeDialog(
+            "Default phone country code",
+            [("code", "Country code (digits; empty: none):", current)],
+            hint="Put in front of phone numbers written without one, for Facebook and Google.",
+        )
+
+        def apply(values: dict[str, str] | None) -> None:
+            if values is None:
+                return
+            code = values["code"].lstrip("+")
+            if code == current:
+                return
+            done = f"default phone country code set to {code}" if code else "default phone country code removed"
+            self.edit(lambda d: d.set_phone_country_code(code or None), done + " (u undoes it)")
+
+        self.app.push_screen(dialog, apply)

@@ -1,5 +1,6 @@
 """The editor's stats panel: what one connection sends over the space's sample profiles (members, events, fan-out,
-share of members with a value for each mapped identifier).
+share of members with a value for each mapped identifier and, for Facebook / Google, the share of the values sent
+that the platform can match).
 
 The counting is `simulator.stats` (pure); this widget decides when to count and shows the result. Results are
 cached per (connection object, owner, destinations, profiles file mtime): an edit makes new model objects, so it
@@ -40,7 +41,7 @@ class ConnectionStats(Static):
 
     DEFAULT_CSS = """
     ConnectionStats {
-        height: auto; max-height: 2; padding: 0 1; color: $text-muted; text-wrap: nowrap; text-overflow: ellipsis;
+        height: auto; max-height: 3; padding: 0 1; color: $text-muted; text-wrap: nowrap; text-overflow: ellipsis;
     }
     """
 
@@ -159,7 +160,16 @@ class ConnectionStats(Static):
             text.append("none of the mapped identifiers", style="dim")
         text.append(" · ".join(f"{kind} {_percent(result.share(n))}" for kind, n in shares))
         text.append(f"  ({result.profiles} sample profiles)", style="dim")
+        if result.readiness:
+            text.append("\nMatchable: ")
+            text.append(" · ".join(self.readiness_parts(result)))
+            text.append("  (of the values sent; the log's notes say why not)", style="dim")
         return text
+
+    @staticmethod
+    def readiness_parts(result: simstats.ConnectionStats) -> list[str]:
+        """`email 88%` per mapped identifier with values sent (rounded down: 100% means every value matches)."""
+        return [f"{kind} {ok * 100 // sent}%" for kind, sent, ok in result.readiness if sent] or ["nothing sent"]
 
     def full_text(self, result: simstats.ConnectionStats) -> Text:
         """The side panel at 120+ columns: one figure a line."""
@@ -185,5 +195,13 @@ class ConnectionStats(Static):
             text.append(f"{kind:<{width}} {count:>4}/{result.members} {_percent(result.share(count)):>5}\n")
         if self.default_setup:
             text.append("default setup: the default identifiers it sends\n", style="dim")
+        readiness = [item for item in result.readiness if item[1]]
+        if result.readiness:
+            text.append("Matchable (of values sent)\n", style="bold")
+            if not readiness:
+                text.append("no values sent\n", style="dim")
+            width = max((len(kind) for kind, _, _ in readiness), default=0)
+            for kind, sent, ok in readiness:
+                text.append(f"{kind:<{width}} {ok:>4}/{sent} {ok * 100 // sent:>4}%\n")
         text.rstrip()
         return text
