@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import random
 import signal
+import stat
 import subprocess
 import sys
 import time
@@ -108,17 +109,60 @@ def test_the_temp_file_is_hidden_in_the_same_folder_and_not_a_toml_file(tmp_path
     assert not temp.name.endswith(".toml")
 
 
-def test_a_temp_file_left_by_a_long_dead_save_is_cleaned_up_by_the_next_save(tmp_path: Path) -> None:
+def test_a_temp_file_left_by_a_dead_save_is_removed_by_the_next_save_however_recent(tmp_path: Path) -> None:
     path = _space(tmp_path)
     dead = tmp_path / ".acme.toml.idsync-tmp-dead"
     recent = tmp_path / ".acme.toml.idsync-tmp-recent"
-    dead.write_bytes(b"partial")
-    recent.write_bytes(b"partial")
+    other = tmp_path / ".other.toml.idsync-tmp-x"
+    for temp in (dead, recent, other):
+        temp.write_bytes(b"partial")
     an_hour_ago = time.time() - 3600
     os.utime(dead, (an_hour_ago, an_hour_ago))
     write_atomic(path, b"new\n", expected_hash=sha256_of(path.read_bytes()))
-    assert not dead.exists()
-    assert recent.exists()  # may belong to a save still running in another process
+    assert not dead.exists() and not recent.exists()  # no live save holds their lock
+    assert other.exists()  # another file's temp: its own saves deal with it
+    assert temp_files(path) == []
+
+
+def test_a_temp_held_by_a_live_save_is_left_and_removed_once_that_save_was_killed(tmp_path: Path) -> None:
+    old, new, old_file, new_file = _big_versions(tmp_path)
+    path = tmp_path / "acme.toml"
+    path.write_bytes(old)
+    child = _child(str(path), str(old_file), str(new_file), "pause")
+    assert child.stdout is not None
+    temp = Path(child.stdout.readline().strip().removeprefix("paused "))
+    try:
+        write_atomic(path, b"mine\n", force=True)  # another save meanwhile: the paused one is alive
+        assert temp.exists() and temp_files(path) == [temp]
+    finally:
+        child.send_signal(signal.SIGKILL)
+        child.wait()
+    write_atomic(path, b"again\n", expected_hash=sha256_of(b"mine\n"))  # the next save after the kill
+    assert not temp.exists() and temp_files(path) == []
+    assert path.read_bytes() == b"again\n"
+
+
+@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() != 0, reason="only root may give a file away")
+def test_saving_keeps_the_files_owner_and_group_as_root(tmp_path: Path) -> None:
+    path = _space(tmp_path)
+    os.chown(path, 4321, 8765)
+    os.chmod(path, 0o640)
+    write_atomic(path, b"new\n", expected_hash=sha256_of(path.read_bytes()))
+    info = path.stat()
+    assert (info.st_uid, info.st_gid, stat.S_IMODE(info.st_mode)) == (4321, 8765, 0o640)
+    assert path.read_bytes() == b"new\n"
+
+
+def test_a_read_only_file_is_not_replaced_without_being_told(tmp_path: Path) -> None:
+    path = _space(tmp_path)
+    before = path.read_bytes()
+    os.chmod(path, 0o444)
+    assert store.is_read_only(path)
+    with pytest.raises(store.ReadOnlyFile, match="read-only"):
+        write_atomic(path, b"new\n", expected_hash=sha256_of(before))
+    assert path.read_bytes() == before and temp_files(path) == []
+    write_atomic(path, b"new\n", expected_hash=sha256_of(before), replace_read_only=True)
+    assert path.read_bytes() == b"new\n" and stat.S_IMODE(path.stat().st_mode) == 0o444
 
 
 def _big_versions(tmp_path: Path) -> tuple[bytes, bytes, Path, Path]:
