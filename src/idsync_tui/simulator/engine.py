@@ -125,7 +125,7 @@ def build_plan(
         if connection.customized:
             notes.append("customized setup with no rows: the default identifiers are synced")
         label = catalog.DESTINATION_TYPE_LABELS.get(kind, kind)
-        if is_list:
+        if is_list and destination is not None:
             columns = catalog.default_setup_list_columns(kind, destination.external_id_type)
             latest_only = kind in catalog.DEFAULT_SETUP_LATEST_ONLY
         else:

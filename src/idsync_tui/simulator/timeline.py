@@ -41,7 +41,7 @@ ConnectionKey = tuple[str, str]
 
 def sent_signature(event: dict[str, Any]) -> str:
     """What makes two events the same delivery: action, call and payload (not seq, time, version or notes)."""
-    return event_json([event["action"], event["call"], event["payload"]])
+    return event_json({"action": event["action"], "call": event["call"], "payload": event["payload"]})
 
 
 def connection_label(source: dict[str, str], destination: str) -> str:
