@@ -18,8 +18,9 @@ from typing import TextIO
 
 from idsync_tui import __version__
 
-SUBCOMMANDS = ("validate", "simulate", "serve")
-DEMO_FILES = ("acme.toml", "acme.profiles.jsonl")
+SUBCOMMANDS = ("validate", "simulate", "serve", "schema")
+# The schema goes along so that the working copy's `#:schema space-file.schema.json` line finds it.
+DEMO_FILES = ("acme.toml", "acme.profiles.jsonl", "space-file.schema.json")
 
 
 class UsageError(Exception):
@@ -27,16 +28,33 @@ class UsageError(Exception):
 
 
 class _Parser(argparse.ArgumentParser):
+    help_out: TextIO | None = None  # where --help goes: main's `out` (argparse would use sys.stdout)
+
     def error(self, message: str) -> None:  # argparse would exit 2 itself; keep control (and the stream) here
         raise UsageError(f"{self.prog}: {message}\n{self.format_usage().strip()}")
 
+    def print_help(self, file: TextIO | None = None) -> None:  # type: ignore[override]
+        super().print_help(file or self.help_out)
+
+
+def command_parser(prog: str, purpose: str, examples: tuple[str, ...], exits: tuple[str, ...]) -> _Parser:
+    """A subcommand's parser whose --help has the one-line purpose, then the options, examples and exit codes."""
+    epilog = "examples:\n" + "".join(f"  {line}\n" for line in examples)
+    epilog += "\nexit codes:\n" + "".join(f"  {line}\n" for line in exits)
+    return _Parser(prog=prog, description=purpose, epilog=epilog, formatter_class=argparse.RawDescriptionHelpFormatter)
+
 
 def _app_parser() -> _Parser:
-    parser = _Parser(
-        prog="idsync-tui",
-        description="Design, check and demo Segment Engage ID Sync configurations. "
-        "Commands: `idsync-tui validate SPACE...`, `idsync-tui simulate SPACE`, `idsync-tui serve [SPACE]` "
-        "(see `idsync-tui validate -h`).",
+    parser = command_parser(
+        "idsync-tui",
+        "Design, check and demo Segment Engage ID Sync configurations: opens the app on a space file. "
+        "Other commands: validate, simulate, schema, serve "
+        "(`idsync-tui COMMAND --help` for each).",
+        (
+            "idsync-tui                       # the demo space (a working copy)",
+            "idsync-tui space.toml --theme idsync-ansi",
+        ),
+        ("0 the app was closed", "2 usage, or a space file that cannot be opened"),
     )
     parser.add_argument("space", nargs="?", help="space file to open (default: a working copy of the demo space)")
     parser.add_argument("--theme", help="theme name (see the command palette, ctrl+p, for the list)")
@@ -54,9 +72,27 @@ def _app_parser() -> _Parser:
 
 
 def _validate_parser() -> _Parser:
-    parser = _Parser(prog="idsync-tui validate", description="Check space files against every ID Sync rule.")
+    parser = command_parser(
+        "idsync-tui validate",
+        "Check space files against every ID Sync rule (docs/rules.md).",
+        (
+            "idsync-tui validate sample_spaces/*.toml",
+            "idsync-tui validate --format github --strict space.toml   # annotations in a GitHub workflow",
+        ),
+        (
+            "0 no error (warnings allowed unless --strict)",
+            "1 an error (or, with --strict, a warning) was found",
+            "2 usage, or a file that cannot be read",
+        ),
+    )
     parser.add_argument("spaces", nargs="+", metavar="SPACE", help="space files to check")
-    parser.add_argument("--format", choices=("text", "json"), default="text")
+    parser.add_argument(
+        "--format",
+        choices=("text", "json", "github"),
+        default="text",
+        help="text: PATH:LINE: CODE name: message (default); json: one object; "
+        "github: GitHub Actions annotations (::error file=...,line=...,title=...::...)",
+    )
     parser.add_argument("--strict", action="store_true", help="warnings fail the check too (exit 1)")
     return parser
 
@@ -64,43 +100,109 @@ def _validate_parser() -> _Parser:
 def _serve_parser() -> _Parser:
     from idsync_tui.serve import add_arguments
 
-    parser = _Parser(
-        prog="idsync-tui serve",
-        description="Serve the app to web browsers (each tab its own app), for demos. Needs the [web] extra.",
+    parser = command_parser(
+        "idsync-tui serve",
+        "Serve the app to web browsers (each tab its own app), for demos. Needs the [web] extra.",
+        (
+            "idsync-tui serve                          # the demo, http://127.0.0.1:8000",
+            "idsync-tui serve space.toml --read-only --port 8080",
+        ),
+        ("0 the server stopped", "2 usage, a space file that cannot be opened, or the [web] extra is missing"),
     )
     add_arguments(parser)
     return parser
 
 
 def _simulate_parser() -> _Parser:
-    parser = _Parser(prog="idsync-tui simulate", description="Print the sync events the space would send.")
-    parser.add_argument("space", metavar="SPACE")
+    parser = command_parser(
+        "idsync-tui simulate",
+        "Print the sync events the space would send for its sample profiles (docs/space-file.md, the event record).",
+        (
+            "idsync-tui simulate sample_spaces/acme.toml --audience high_value --format text",
+            "idsync-tui simulate sample_spaces/acme.toml --timeline > events.jsonl",
+        ),
+        ("0 ran", "1 the space has errors (run validate)", "2 usage, or a file that cannot be read"),
+    )
+    parser.add_argument("space", metavar="SPACE", help="the space file")
     parser.add_argument("--profiles", help="sample profiles (JSON Lines); default: the space's [space].profiles")
     target = parser.add_mutually_exclusive_group()
     target.add_argument("--audience", metavar="KEY", help="only this audience")
     target.add_argument("--journey", metavar="KEY", help="only this journey")
-    parser.add_argument("--format", choices=("jsonl", "text"), default="jsonl")
+    parser.add_argument(
+        "--format",
+        choices=("jsonl", "json", "text"),
+        default="jsonl",
+        help="jsonl: one JSON event per line (default; json is the same); text: one readable line per event",
+    )
     parser.add_argument(
         "--timeline", action="store_true", help="apply the profiles file's change lines after the first sync"
     )
     return parser
 
 
+class _Out:
+    """stdout that survives a reader going away (`validate broken.toml | head -1`): after a broken pipe, writes
+    are dropped, so the command still finishes its work and its exit status still says what it found."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self.stream = stream
+        self.broken = False
+
+    def write(self, text: str) -> int:
+        if not self.broken:
+            try:
+                self.stream.write(text)
+            except BrokenPipeError:
+                self._closed()
+        return len(text)
+
+    def flush(self) -> None:
+        if not self.broken:
+            try:
+                self.stream.flush()
+            except BrokenPipeError:
+                self._closed()
+
+    def _closed(self) -> None:
+        self.broken = True
+        # What Python's docs advise: point the file descriptor at devnull, so the flush at exit cannot fail again.
+        try:
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, self.stream.fileno())
+            os.close(devnull)
+        except (OSError, ValueError, AttributeError):
+            pass
+
+
 def main(argv: list[str] | None = None, out: TextIO | None = None, err: TextIO | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    out = out or sys.stdout
-    err = err or sys.stderr
+    safe = _Out(out or sys.stdout)
+    code = _main(argv, safe, err or sys.stderr)  # type: ignore[arg-type]  # _Out writes like a TextIO
+    safe.flush()
+    return code
+
+
+def _main(argv: list[str], out: TextIO, err: TextIO) -> int:
+    _Parser.help_out = out
     try:
         if argv and argv[0] == "validate":
             return run_validate(_validate_parser().parse_args(argv[1:]), out, err)
         if argv and argv[0] == "simulate":
             from idsync_tui.simulator.command import run_simulate
 
-            return run_simulate(_simulate_parser().parse_args(argv[1:]), out, err)
+            args = _simulate_parser().parse_args(argv[1:])
+            if args.format == "json":  # a synonym: the events are JSON, one per line
+                args.format = "jsonl"
+            return run_simulate(args, out, err)
         if argv and argv[0] == "serve":
             from idsync_tui.serve import run_serve
 
             return run_serve(_serve_parser().parse_args(argv[1:]), out, err)
+        if argv and argv[0] == "schema":
+            from idsync_tui import schema
+
+            schema.configure(schema_parser := command_parser("idsync-tui schema", *schema.HELP))
+            return schema.run(schema_parser.parse_args(argv[1:]), out, err)
         args = _app_parser().parse_args(argv)
         if args.version:
             print(f"idsync-tui {__version__}", file=out)
@@ -113,12 +215,13 @@ def main(argv: list[str] | None = None, out: TextIO | None = None, err: TextIO |
         return done.code if isinstance(done.code, int) else 0
     except KeyboardInterrupt:
         return 130
-    except BrokenPipeError:  # `idsync-tui simulate ... | head`
+    except BrokenPipeError:  # a write that did not go through `out` (`idsync-tui simulate ... | head`)
         sys.stdout = None  # type: ignore[assignment]  # keep Python from complaining again at exit
         return 0
 
 
 def run_validate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from idsync_tui import github
     from idsync_tui.rules import validate
     from idsync_tui.text import InertWriter
 
@@ -137,8 +240,10 @@ def run_validate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         except SpaceReadError as error:
             unreadable = True
             files.append({"path": path, "error": str(error), "problems": []})
-            if args.format == "text":
+            if args.format != "json":
                 print(f"idsync-tui: {error}", file=err)
+            if args.format == "github":
+                print(github.unreadable(path, str(error)), file=out)
             continue
         file_errors, file_warnings = count(problems)
         errors += file_errors
@@ -147,6 +252,9 @@ def run_validate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         if args.format == "text":
             for problem in problems:
                 print(problem.as_text(), file=out)
+        elif args.format == "github":
+            for problem in problems:
+                print(github.annotation(problem, path), file=out)
     if args.format == "json":
         json.dump({"files": files, "errors": errors, "warnings": warnings}, out, indent=None)
         out.write("\n")

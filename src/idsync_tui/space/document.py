@@ -616,7 +616,7 @@ class SpaceDocument:
         raise EditError(f'{place}{kind} has no "{key}".' + loader.did_you_mean(key, _keys(entries)))
 
     def _check_new_key(self, kind: str, key: str, owner: DataPath = (), keep: int | None = None) -> None:
-        if not isinstance(key, str) or not ENTITY_KEY_PATTERN.match(key):
+        if not isinstance(key, str) or not ENTITY_KEY_PATTERN.fullmatch(key):
             raise EditError(f'"{key}" cannot be a {kind[:-1]} key: it must not be empty or contain spaces or brackets')
         entries = self._at(owner).get(kind, []) if owner else self.data.get(kind, [])
         for index, entry in enumerate(entries if isinstance(entries, list) else []):

@@ -38,9 +38,10 @@ from idsync_tui.space.problems import Problem
 
 MAX_FILE_BYTES = 64 * 1024 * 1024
 
-SPACE_KEY_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
-CUSTOM_IDENTIFIER_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_.-]*$")
-ENTITY_KEY_PATTERN = re.compile(r"^[^\s\[\]]+$")
+# Whole-value patterns (used with fullmatch; the JSON Schema anchors them with ^(?:...)$).
+SPACE_KEY_PATTERN = re.compile(r"[a-z0-9][a-z0-9_-]*")
+CUSTOM_IDENTIFIER_PATTERN = re.compile(r"[a-z0-9][a-z0-9_.-]*")
+ENTITY_KEY_PATTERN = re.compile(r"[^\s\[\]]+")
 
 
 class SpaceReadError(Exception):
@@ -49,73 +50,103 @@ class SpaceReadError(Exception):
 
 @dataclass(frozen=True, slots=True)
 class FieldSpec:
+    """One key of a table, as the loader checks it. `schema.py` turns these same tables into the JSON Schema that
+    editors use, so the schema and `validate` read one description of the file (docs/space-file.md)."""
+
     kind: str  # "str" | "int" | "bool" | "array" | "table" | "tables" | "scalar" | "any"
     required: bool = False
     choices: tuple[str, ...] | tuple[int, ...] | None = None
     nonempty: bool = False  # an empty string is reported like a missing key (domain.md section 4)
+    fields: Mapping[str, FieldSpec] | None = None  # the keys of a "table" / each of "tables"
+    pattern: re.Pattern[str] | None = None  # a value's whole form (fullmatch)
+    minimum: int | None = None  # an integer's least value
+    doc: str = ""  # one line for the schema's description (editors show it on hover)
 
 
-_STR, _INT, _BOOL = FieldSpec("str"), FieldSpec("int"), FieldSpec("bool")
-_REQ_STR = FieldSpec("str", required=True)
-_REQ_NAME = FieldSpec("str", required=True, nonempty=True)  # key, name, a row's segment: "" is not a value
-
-TOP_FIELDS = {
-    "version": FieldSpec("int", required=True),
-    "space": FieldSpec("table", required=True),
-    "identifiers": FieldSpec("tables"),
-    "destinations": FieldSpec("tables"),
-    "audiences": FieldSpec("tables"),
-    "journeys": FieldSpec("tables"),
-}
-SPACE_FIELDS = {
-    "key": _REQ_NAME,
-    "name": _REQ_NAME,
-    "profiles": _STR,
-    "include_anonymous": _BOOL,
-    "default_phone_country_code": _STR,
-}
 # A country calling code: 1 to 3 digits, never starting with 0 (1 for the US and Canada, 44 for the UK, ...).
-COUNTRY_CODE_PATTERN = re.compile(r"^[1-9][0-9]{0,2}$")
-IDENTIFIER_FIELDS = {"key": _REQ_NAME, "limit": _INT}
+COUNTRY_CODE_PATTERN = re.compile(r"[1-9][0-9]{0,2}")
+
+SPACE_FIELDS = {
+    "key": FieldSpec(
+        "str", required=True, nonempty=True, pattern=SPACE_KEY_PATTERN, doc="the space's key, e.g. acme-prod"
+    ),
+    "name": FieldSpec("str", required=True, nonempty=True, doc="the space's name"),
+    "profiles": FieldSpec("str", doc="sample profiles (JSON Lines) for the simulator, relative to this file"),
+    "include_anonymous": FieldSpec("bool", doc="anonymous_id alone qualifies a profile (default false)"),
+    "default_phone_country_code": FieldSpec(
+        "str",
+        pattern=COUNTRY_CODE_PATTERN,
+        doc='prefixed to phone numbers written without a country code, e.g. "1" or "44"',
+    ),
+}
+IDENTIFIER_FIELDS = {
+    "key": FieldSpec(
+        "str", required=True, nonempty=True, pattern=CUSTOM_IDENTIFIER_PATTERN, doc="a custom identifier, e.g. phone"
+    ),
+    "limit": FieldSpec("int", minimum=1, doc=f"values kept per profile (default {catalog.DEFAULT_LIMIT})"),
+}
 DESTINATION_FIELDS = {
-    "key": _REQ_NAME,
-    "type": FieldSpec("str", required=True, choices=catalog.DESTINATION_TYPES, nonempty=True),
-    "name": _REQ_NAME,
-    "external_id_type": FieldSpec("str", choices=catalog.GOOGLE_EXTERNAL_ID_TYPES),
+    "key": FieldSpec("str", required=True, nonempty=True, pattern=ENTITY_KEY_PATTERN, doc="the key connections use"),
+    "type": FieldSpec(
+        "str", required=True, choices=catalog.DESTINATION_TYPES, nonempty=True, doc="the destination's kind"
+    ),
+    "name": FieldSpec("str", required=True, nonempty=True, doc="the destination's name"),
+    "external_id_type": FieldSpec(
+        "str", choices=catalog.GOOGLE_EXTERNAL_ID_TYPES, doc="Google Ads Remarketing Lists only: the list's matcher"
+    ),
 }
 CONDITION_FIELDS = {
-    "trait": _REQ_STR,
-    "op": FieldSpec("str", required=True, choices=catalog.CONDITION_OPS),
-    "value": FieldSpec("any"),
+    "trait": FieldSpec("str", required=True, doc="the trait compared"),
+    "op": FieldSpec("str", required=True, choices=catalog.CONDITION_OPS, doc="the comparison"),
+    "value": FieldSpec("any", doc="what the trait is compared with (an array for in / not_in)"),
 }
 ROW_FIELDS = {
-    "segment": _REQ_NAME,
-    "destination": _REQ_STR,
-    "strategy": FieldSpec("str", choices=catalog.STRATEGIES),
+    "segment": FieldSpec("str", required=True, nonempty=True, doc="a default or declared custom identifier"),
+    "destination": FieldSpec("str", required=True, doc="the destination's identifier (Facebook / Google: its list)"),
+    "strategy": FieldSpec(
+        "str", choices=catalog.STRATEGIES, doc=f"which values are sent (default {catalog.DEFAULT_STRATEGY})"
+    ),
 }
 CONNECTION_FIELDS = {
-    "destination": _REQ_STR,
-    "setup": FieldSpec("str", choices=catalog.SETUPS),
-    "send_identify": _BOOL,
-    "send_track": _BOOL,
-    "send_mobile_ids": _BOOL,
-    "enter_event": _STR,
-    "exit_event": _STR,
-    "live": _BOOL,
-    "identifiers": FieldSpec("tables"),
+    "destination": FieldSpec("str", required=True, doc="a destinations key"),
+    "setup": FieldSpec("str", choices=catalog.SETUPS, doc="default or customized (ID Sync rows apply)"),
+    "send_identify": FieldSpec("bool", doc="send Identify calls (default false)"),
+    "send_track": FieldSpec("bool", doc="send Track calls (default true)"),
+    "send_mobile_ids": FieldSpec("bool", doc="send ios.idfa / android.idfa (default false)"),
+    "enter_event": FieldSpec("str", doc=f"Track event on enter (default {catalog.DEFAULT_ENTER_EVENT})"),
+    "exit_event": FieldSpec("str", doc=f"Track event on exit (default {catalog.DEFAULT_EXIT_EVENT})"),
+    "live": FieldSpec("bool", doc="already syncing in production (IDS207)"),
+    "identifiers": FieldSpec("tables", fields=ROW_FIELDS, doc="ID Sync rows, in order"),
 }
 AUDIENCE_FIELDS = {
-    "key": _REQ_NAME,
-    "name": _REQ_NAME,
-    "conditions": FieldSpec("tables"),
-    "connections": FieldSpec("tables"),
+    "key": FieldSpec(
+        "str", required=True, nonempty=True, pattern=ENTITY_KEY_PATTERN, doc="the audience key sent downstream"
+    ),
+    "name": FieldSpec("str", required=True, nonempty=True, doc="the audience's name"),
+    "conditions": FieldSpec("tables", fields=CONDITION_FIELDS, doc="all must hold for a profile to be a member"),
+    "connections": FieldSpec("tables", fields=CONNECTION_FIELDS, doc="destinations the audience syncs to"),
 }
-JOURNEY_FIELDS = {"key": _REQ_NAME, "name": _REQ_NAME, "steps": FieldSpec("tables")}
 STEP_FIELDS = {
-    "key": _REQ_NAME,
-    "type": FieldSpec("str", required=True, choices=catalog.STEP_TYPES, nonempty=True),
-    "conditions": FieldSpec("tables"),
-    "connections": FieldSpec("tables"),
+    "key": FieldSpec("str", required=True, nonempty=True, pattern=ENTITY_KEY_PATTERN, doc="the step's key"),
+    "type": FieldSpec(
+        "str", required=True, choices=catalog.STEP_TYPES, nonempty=True, doc="filter (conditions) or send"
+    ),
+    "conditions": FieldSpec("tables", fields=CONDITION_FIELDS, doc="filter steps: all must hold"),
+    "connections": FieldSpec("tables", fields=CONNECTION_FIELDS, doc="send steps: destinations"),
+}
+JOURNEY_FIELDS = {
+    "key": FieldSpec("str", required=True, nonempty=True, pattern=ENTITY_KEY_PATTERN, doc="the journey's key"),
+    "name": FieldSpec("str", required=True, nonempty=True, doc="the journey's name"),
+    "steps": FieldSpec("tables", fields=STEP_FIELDS, doc="the journey's steps, in order"),
+}
+TOP_FIELDS = {
+    # Its values (catalog.SPACE_FILE_VERSIONS) are checked by `build` as IDS003, not as a choice (IDS002).
+    "version": FieldSpec("int", required=True, doc="the file format's version"),
+    "space": FieldSpec("table", required=True, fields=SPACE_FIELDS, doc="the space itself"),
+    "identifiers": FieldSpec("tables", fields=IDENTIFIER_FIELDS, doc="custom identifiers"),
+    "destinations": FieldSpec("tables", fields=DESTINATION_FIELDS, doc="destinations added to the space"),
+    "audiences": FieldSpec("tables", fields=AUDIENCE_FIELDS, doc="audiences and their connections"),
+    "journeys": FieldSpec("tables", fields=JOURNEY_FIELDS, doc="journeys, their steps and connections"),
 }
 
 _KIND_WORDS = {
@@ -295,8 +326,10 @@ class _Builder:
                 self.report("IDS002", f'{label} is missing the required key "{key}"', data_path, where)
         return good
 
-    def check_key(self, value: str, pattern: re.Pattern[str], what: str, data_path: DataPath, where: str) -> None:
-        if value and not pattern.match(value):
+    def check_key(
+        self, value: str, pattern: re.Pattern[str] | None, what: str, data_path: DataPath, where: str
+    ) -> None:
+        if value and pattern is not None and not pattern.fullmatch(value):
             self.report("IDS002", f'{what} "{value}" {_PATTERN_HINTS[pattern.pattern]}', (*data_path, "key"), where)
 
     def duplicates(self, items: list[tuple[str, DataPath, str]], what: str) -> None:
@@ -338,7 +371,7 @@ class _Builder:
             self.check_table(top.get("space", {}), SPACE_FIELDS, ("space",), "space") if "space" in top else {}
         )
         space_key = space_table.get("key", "")
-        self.check_key(space_key, SPACE_KEY_PATTERN, "space key", ("space",), "space")
+        self.check_key(space_key, SPACE_FIELDS["key"].pattern, "space key", ("space",), "space")
         country_code = self.check_country_code(space_table)
 
         identifiers = tuple(self.build_identifier(i, t) for i, t in self.tables(top, "identifiers"))
@@ -366,10 +399,10 @@ class _Builder:
     def check_country_code(self, space_table: dict[str, Any]) -> str | None:
         """`default_phone_country_code`: the digits of a country calling code, or None (IDS002 when malformed)."""
         code = space_table.get("default_phone_country_code")
-        if code is None or COUNTRY_CODE_PATTERN.match(code):
+        if code is None or COUNTRY_CODE_PATTERN.fullmatch(code):
             return code
         digits = "".join(c for c in code if c in "0123456789").lstrip("0")
-        example = digits if digits and COUNTRY_CODE_PATTERN.match(digits) else "44"
+        example = digits if digits and COUNTRY_CODE_PATTERN.fullmatch(digits) else "44"
         self.report(
             "IDS002",
             f'default_phone_country_code = "{code}" in space must be a country calling code, 1 to 3 digits '
@@ -418,9 +451,9 @@ class _Builder:
         where = f"identifiers[{table.get('key') or index + 1}]"
         good = self.check_table(table, IDENTIFIER_FIELDS, data_path, where)
         key = good.get("key", "")
-        self.check_key(key, CUSTOM_IDENTIFIER_PATTERN, "custom identifier", data_path, where)
+        self.check_key(key, IDENTIFIER_FIELDS["key"].pattern, "custom identifier", data_path, where)
         limit = good.get("limit", catalog.DEFAULT_LIMIT)
-        if limit < 1:
+        if limit < (IDENTIFIER_FIELDS["limit"].minimum or 1):
             self.report("IDS002", f"limit = {limit} in {where} must be 1 or more", (*data_path, "limit"), where)
             limit = catalog.DEFAULT_LIMIT
         return CustomIdentifier(key, limit, data_path, where, self.line(data_path))
@@ -430,7 +463,7 @@ class _Builder:
         where = f"destinations[{table.get('key') or index + 1}]"
         good = self.check_table(table, DESTINATION_FIELDS, data_path, where)
         key = good.get("key", "")
-        self.check_key(key, ENTITY_KEY_PATTERN, "destination key", data_path, where)
+        self.check_key(key, DESTINATION_FIELDS["key"].pattern, "destination key", data_path, where)
         kind = good.get("type", table.get("type", ""))
         external_id_type = good.get("external_id_type")
         if kind == catalog.GOOGLE and external_id_type is None and "external_id_type" not in table:
@@ -539,7 +572,7 @@ class _Builder:
         where = f"audiences[{table.get('key') or index + 1}]"
         good = self.check_table(table, AUDIENCE_FIELDS, data_path, where)
         key = good.get("key", "")
-        self.check_key(key, ENTITY_KEY_PATTERN, "audience key", data_path, where)
+        self.check_key(key, AUDIENCE_FIELDS["key"].pattern, "audience key", data_path, where)
         return Audience(
             key,
             good.get("name", ""),
@@ -555,7 +588,7 @@ class _Builder:
         where = f"journeys[{table.get('key') or index + 1}]"
         good = self.check_table(table, JOURNEY_FIELDS, data_path, where)
         key = good.get("key", "")
-        self.check_key(key, ENTITY_KEY_PATTERN, "journey key", data_path, where)
+        self.check_key(key, JOURNEY_FIELDS["key"].pattern, "journey key", data_path, where)
         steps = []
         for s_index, step in enumerate(good.get("steps", [])):
             s_path: DataPath = (*data_path, "steps", s_index)
@@ -577,7 +610,7 @@ class _Builder:
                     (*s_path, "conditions"),
                     s_where,
                 )
-            self.check_key(s_good.get("key", ""), ENTITY_KEY_PATTERN, "step key", s_path, s_where)
+            self.check_key(s_good.get("key", ""), STEP_FIELDS["key"].pattern, "step key", s_path, s_where)
             steps.append(
                 Step(
                     s_good.get("key", ""),

@@ -10,7 +10,7 @@ from idsync_tui.text import inert
 ERROR = "error"
 WARNING = "warning"
 
-# code -> (name, severity). The single list of codes; ../shared/domain.md section 4 is its source.
+# code -> (name, severity). The single list of codes; docs/rules.md describes each.
 CODES = MappingProxyType(
     {
         "IDS001": ("toml-syntax", ERROR),
@@ -62,12 +62,17 @@ class Problem:
     def is_error(self) -> bool:
         return self.severity == ERROR
 
+    @property
+    def file_line(self) -> int:
+        """The line shown to people and CI: a problem with no line of its own is about the file, at line 1."""
+        return self.line if self.line is not None and self.line >= 1 else 1
+
     def as_dict(self) -> dict[str, object]:
         return {
             "code": self.code,
             "name": self.name,
             "severity": self.severity,
-            "line": self.line if self.line is not None and self.line >= 1 else 1,
+            "line": self.file_line,
             "where": self.where,
             "message": self.message,
         }
@@ -75,7 +80,7 @@ class Problem:
     def as_text(self) -> str:
         """`PATH:LINE: CODE name: message`, like a compiler (the spec's text format), on one line: control
         characters from the file (a key holding ESC or a newline) are shown escaped (`text.inert`)."""
-        place = f"{self.path or '<space>'}:{self.line if self.line is not None and self.line >= 1 else 1}"
+        place = f"{self.path or '<space>'}:{self.file_line}"
         return inert(f"{place}: {self.code} {self.name}: {self.message}", one_line=True)
 
 
