@@ -121,6 +121,9 @@ COMMANDS = (
     ("validate",),
     ("simulate",),
     ("schema",),
+    ("diff",),
+    ("import", "segment"),
+    ("export", "segment"),
     (),
 )
 

@@ -18,7 +18,7 @@ from typing import TextIO
 
 from idsync_tui import __version__
 
-SUBCOMMANDS = ("validate", "simulate", "serve", "schema")
+SUBCOMMANDS = ("validate", "simulate", "serve", "schema", "import", "export", "diff")
 # The schema goes along so that the working copy's `#:schema space-file.schema.json` line finds it.
 DEMO_FILES = ("acme.toml", "acme.profiles.jsonl", "space-file.schema.json")
 
@@ -48,7 +48,7 @@ def _app_parser() -> _Parser:
     parser = command_parser(
         "idsync-tui",
         "Design, check and demo Segment Engage ID Sync configurations: opens the app on a space file. "
-        "Other commands: validate, simulate, schema, serve "
+        "Other commands: validate, simulate, diff, schema, import segment, export segment, serve "
         "(`idsync-tui COMMAND --help` for each).",
         (
             "idsync-tui                       # the demo space (a working copy)",
@@ -203,6 +203,24 @@ def _main(argv: list[str], out: TextIO, err: TextIO) -> int:
 
             schema.configure(schema_parser := command_parser("idsync-tui schema", *schema.HELP))
             return schema.run(schema_parser.parse_args(argv[1:]), out, err)
+        if argv and argv[0] in ("import", "export"):
+            from idsync_tui import segment_api
+
+            if len(argv) < 2 or argv[1] != "segment":
+                raise UsageError(
+                    f"idsync-tui {argv[0]}: the only source is segment: idsync-tui {argv[0]} segment --help"
+                )
+            help_of = segment_api.IMPORT_HELP if argv[0] == "import" else segment_api.EXPORT_HELP
+            parser = command_parser(f"idsync-tui {argv[0]} segment", *help_of)
+            (segment_api.configure_import if argv[0] == "import" else segment_api.configure_export)(parser)
+            run = segment_api.run_import if argv[0] == "import" else segment_api.run_export
+            return run(parser.parse_args(argv[2:]), out, err)
+        if argv and argv[0] == "diff":
+            from idsync_tui import reviewdiff
+
+            parser = command_parser("idsync-tui diff", *reviewdiff.HELP)
+            reviewdiff.configure(parser)
+            return reviewdiff.run(parser, parser.parse_args(argv[1:]), out, err)
         args = _app_parser().parse_args(argv)
         if args.version:
             print(f"idsync-tui {__version__}", file=out)
