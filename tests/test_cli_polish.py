@@ -121,6 +121,7 @@ COMMANDS = (
     ("validate",),
     ("simulate",),
     ("schema",),
+    ("serve",),
     ("diff",),
     ("import", "segment"),
     ("export", "segment"),
