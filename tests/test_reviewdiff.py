@@ -230,3 +230,30 @@ def test_usage_errors_exit_2(versions: tuple[Path, Path]) -> None:
     code, _, err = run("diff", str(old), str(old.parent / "missing.toml"))
     assert code == 2 and "no such file" in err
     assert run("diff", str(old), str(new), "--profiles", str(old.parent / "nope.jsonl"))[0] == 2
+
+
+def test_events_per_connection_are_the_ones_simulate_prints() -> None:
+    """diff's counts come from the simulator: on the demo space they equal `simulate`'s events per connection."""
+    from collections import Counter
+
+    from idsync_tui.reviewdiff import simulate_connections
+    from idsync_tui.space.loader import load_space
+
+    acme = Path(__file__).resolve().parent.parent / "sample_spaces" / "acme.toml"
+    code, out, _ = run("simulate", str(acme))
+    assert code == 0
+    printed: Counter[str] = Counter()
+    for line in out.splitlines():
+        event = json.loads(line)
+        source = event["source"]
+        owner = (
+            f"audiences[{source['key']}]"
+            if source["kind"] == "audience"
+            else f"journeys[{source['key']}].steps[{source['step']}]"
+        )
+        printed[f"{owner} -> {event['destination']}"] += 1
+    space = load_space(acme).space
+    assert space is not None and space.profiles_path() is not None
+    counted = simulate_connections(space, space.profiles_path())
+    assert len(counted) >= 10 and sum(printed.values()) > 100
+    assert {key: sends.total for key, sends in counted.items() if sends.total} == dict(printed)
