@@ -77,15 +77,23 @@ def test_github_format_warnings_are_warnings_and_strict_fails(tmp_path: Path) ->
 
 
 def test_a_file_level_problem_is_at_line_1_never_0(tmp_path: Path) -> None:
-    path = write(tmp_path, 'version = 1\n[space]\nkey = "s"\nname = "S"\n[tool.x]\ny = 1\n')
+    path = write(tmp_path, "version = 1\n# no [space] table\n")  # a problem with no line of its own
     code, out, _ = run("validate", "--format", "github", path)
     assert code == 1
     assert out.startswith(f"::error file={path},line=1,title=IDS002 schema::")
-    assert ",line=0" not in out
     code, out, _ = run("validate", path)
     assert out.startswith(f"{path}:1: IDS002 schema:")
     code, out, _ = run("validate", "--format", "json", path)
     assert json.loads(out)["files"][0]["problems"][0]["line"] == 1
+
+
+def test_an_unknown_dotted_table_is_never_at_line_0(tmp_path: Path) -> None:
+    path = write(tmp_path, 'version = 1\n[space]\nkey = "s"\nname = "S"\n[tool.x]\ny = 1\n')
+    for output in ("github", "text", "json"):
+        code, out, _ = run("validate", "--format", output, path)
+        assert code == 1
+        assert ",line=0" not in out and ":0:" not in out and '"line": 0' not in out
+    assert ",line=5,title=IDS002 schema::" in run("validate", "--format", "github", path)[1]
 
 
 def test_github_format_escapes_what_would_break_the_command(tmp_path: Path) -> None:

@@ -608,6 +608,9 @@ def render_markdown(report: dict[str, Any]) -> str:
 
 
 def run(parser: argparse.ArgumentParser, args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from idsync_tui.text import InertWriter
+
+    out, err = InertWriter(out), InertWriter(err)  # keys and messages from the files: no control characters
     try:
         if args.git is not None:
             if len(args.files) != 1:

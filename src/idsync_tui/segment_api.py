@@ -486,6 +486,9 @@ def render_space(importer: Importer, key: str, name: str) -> str:
 
 
 def run_import(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from idsync_tui.text import InertWriter
+
+    out, err = InertWriter(out), InertWriter(err)  # names and notes from the input: no control characters
     from idsync_tui.rules import validate
     from idsync_tui.space.loader import SPACE_FIELDS, parse_text
     from idsync_tui.space.store import SaveConflict, write_atomic
@@ -639,6 +642,9 @@ def plan_exports(space: Any, text: str, audience: str | None = None) -> Iterator
 
 
 def run_export(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from idsync_tui.text import InertWriter
+
+    out, err = InertWriter(out), InertWriter(err)  # names and notes from the input: no control characters
     from idsync_tui.rules import validate
     from idsync_tui.space.loader import SpaceReadError, load_space
 
