@@ -51,6 +51,7 @@ def screen_for(found: Found) -> str:
 
 # Long enough for a large space's list to have arrived (it is added a chunk per frame after the first one).
 STARTUP_SECONDS = 1.5
+READ_ONLY_REFUSAL = "Not saved: this session is read-only (--read-only); edits stay on screen only, v shows them"
 
 
 def collect_cycles_again() -> None:
@@ -127,6 +128,8 @@ class IdSyncApp(App):
         where = short_path(self.session.path)
         if self.session.demo:
             where = f"demo copy: {where}"
+        if self.session.read_only:
+            where = f"read-only · {where}"
         self.sub_title = where + ("  ● unsaved" if self.session.dirty else "")
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
@@ -234,6 +237,9 @@ class IdSyncApp(App):
     def action_save(self, then_quit: bool = False) -> None:
         from idsync_tui.ui.screens.dialogs import ProblemsDialog
 
+        if self.session.read_only:  # every way to save comes here: w, ctrl+s, the palette, "Save and quit"
+            self.say(READ_ONLY_REFUSAL, error=True)
+            return
         errors = self.session.errors()
         if errors:
             self.say(f"Not saved: {len(errors)} errors must be fixed first", error=True)
@@ -305,18 +311,17 @@ class IdSyncApp(App):
             elif choice == "discard":
                 self.exit(0)
 
-        self.push_screen(
-            ConfirmDialog(
-                "Unsaved changes",
-                f"Your edits to {self.session.path} are not saved.",
-                [
-                    ("Save and quit", "save", "primary"),
-                    ("Quit without saving", "discard", "error"),
-                    ("Cancel", "cancel", "default"),
-                ],
-            ),
-            decide,
-        )
+        if self.session.read_only:
+            body = f"This session is read-only: your edits to {self.session.path} cannot be saved."
+            choices = [("Quit, dropping them", "discard", "error"), ("Cancel", "cancel", "default")]
+        else:
+            body = f"Your edits to {self.session.path} are not saved."
+            choices = [
+                ("Save and quit", "save", "primary"),
+                ("Quit without saving", "discard", "error"),
+                ("Cancel", "cancel", "default"),
+            ]
+        self.push_screen(ConfirmDialog("Unsaved changes", body, choices), decide)
 
     # -- jumping to a problem ----------------------------------------------------------------------------------
     async def jump(self, problem: Problem | None) -> None:

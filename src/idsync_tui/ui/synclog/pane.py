@@ -510,6 +510,9 @@ class LogPane(Vertical):
         """`E`: ask where (beside the space file unless told), ask before replacing a file, write the rows shown."""
         log = self.log_state
         session = log.session
+        if session.read_only:  # a read-only session (a served demo) writes nothing to the machine's disk
+            self.say("Not exported: this session is read-only (--read-only) and writes no files", error=True)
+            return
         default = export_path(session.path)
         ring = log.ring
         dialog = FormDialog(
