@@ -773,7 +773,7 @@ class SpaceDocument:
                 te.body_pop(self._journal, container, index)
                 del self._mutable(("space",))["default_phone_country_code"]
             return
-        if not isinstance(code, str) or not loader.COUNTRY_CODE_PATTERN.match(code):
+        if not isinstance(code, str) or not loader.COUNTRY_CODE_PATTERN.fullmatch(code):
             raise EditError(
                 f'"{code}" is not a country calling code: 1 to 3 digits without + or leading zeros '
                 '(e.g. "1" for the US, "44" for the UK)'
