@@ -190,3 +190,15 @@ def test_validate_into_a_closed_pipe_still_exits_1_for_a_broken_space(tmp_path: 
 
 def test_simulate_into_a_closed_pipe_is_not_an_error() -> None:
     assert _pipe_to_head("simulate", str(ACME)) == 0
+
+
+def test_spaces_only_skips_toml_files_that_are_not_spaces(tmp_path: Path) -> None:
+    project = write(tmp_path, '[project]\nname = "x"\n', "pyproject.toml")
+    broken_syntax = write(tmp_path, "version = 1\n[space\n", "half.toml")  # meant as a space: still checked
+    space = write(tmp_path, FOUR_ALL)
+    code, out, _ = run("validate", "--spaces-only", project, space)
+    assert code == 1 and "IDS103" in out
+    assert out.splitlines()[-1] == "1 file checked: 1 error, 0 warnings, 1 not a space file (skipped)"
+    assert run("validate", "--spaces-only", project)[0] == 0
+    assert run("validate", "--spaces-only", broken_syntax)[0] == 1
+    assert run("validate", project)[0] == 1  # without the option every file is a space

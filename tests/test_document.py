@@ -20,7 +20,7 @@ from idsync_tui.space.document import (
 )
 from idsync_tui.space.loader import SpaceReadError
 
-# The spec's example (shared/spec/space-file.md), as users will copy it.
+# The format's example (docs/space-file.md), as users will copy it.
 SPEC = """\
 # Acme's production space.
 version = 1

@@ -1,7 +1,7 @@
 """The destination catalogue: default identifiers, destination types, dropdowns and matchers, in one place.
 
-Everything here is a fact from Segment's public docs (see ../shared/domain.md); the rules, the simulator and the
-UI all read it from here so that no list is written twice.
+Everything here is a fact from Segment's public docs (see docs/rules.md and docs/space-file.md); the rules, the
+simulator and the UI all read it from here so that no list is written twice.
 """
 
 from __future__ import annotations
@@ -87,9 +87,9 @@ GOOGLE_MATCHER = MappingProxyType({"email": "email", "mobile_id": "mobile_advert
 # Google Ads Remarketing Lists: at most this many rows beyond the matcher (IDS107).
 GOOGLE_MAX_EXTRA_ROWS = 1
 
-# How Facebook and Google receive each destination key (domain.md section 3b): the normalisation rule (a name from
-# simulator/normalise.py's table) and whether the normalised text is SHA-256 hashed. Other destinations get raw
-# values. This table is the only place that says which key gets which treatment.
+# How Facebook and Google receive each destination key (docs/space-file.md, "Normalisation and hashing"): the
+# normalisation rule (a name from simulator/normalise.py's table) and whether the normalised text is SHA-256
+# hashed. Other destinations get raw values. This table is the only place that says which key gets which treatment.
 NORMALISATION = MappingProxyType(
     {
         FACEBOOK: MappingProxyType(
@@ -154,7 +154,7 @@ STEP_TYPES: tuple[str, ...] = ("filter", "send")
 DEFAULT_ENTER_EVENT = "Audience Entered"
 DEFAULT_EXIT_EVENT = "Audience Exited"
 
-# How long after a save a config change reaches new data (domain.md section 3, "Time").
+# How long after a save a config change reaches new data (docs/space-file.md, "What gets sent": Time).
 EFFECTIVE_DELAY_SECONDS = 5 * 60
 
 SPACE_FILE_VERSIONS: tuple[int, ...] = (1,)

@@ -94,7 +94,30 @@ def _validate_parser() -> _Parser:
         "github: GitHub Actions annotations (::error file=...,line=...,title=...::...)",
     )
     parser.add_argument("--strict", action="store_true", help="warnings fail the check too (exit 1)")
+    parser.add_argument(
+        "--spaces-only",
+        action="store_true",
+        help="skip TOML files that are not space files (no version and no [space]: pyproject.toml, ...), "
+        "as the pre-commit hook does",
+    )
     return parser
+
+
+def is_space_file(path: str) -> bool:
+    """Whether a file given to `validate --spaces-only` is meant as a space: it has a `[space]` table or a
+    `version` key (a file that is not valid TOML counts when such a line is in it; unreadable ones count too)."""
+    import re
+    import tomllib
+
+    try:
+        text = Path(path).read_bytes().decode("utf-8", "replace")
+    except OSError:
+        return True
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError:
+        return re.search(r"^\s*(\[space\]|version\s*=)", text, re.M) is not None
+    return "space" in data or "version" in data
 
 
 def _serve_parser() -> _Parser:
@@ -252,7 +275,11 @@ def run_validate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     files: list[dict[str, object]] = []
     errors = warnings = 0
     unreadable = False
+    skipped = 0
     for path in args.spaces:
+        if getattr(args, "spaces_only", False) and not is_space_file(path):
+            skipped += 1
+            continue
         try:
             problems = sorted(validate(load_space(path)), key=sort_key)
         except SpaceReadError as error:
@@ -280,7 +307,9 @@ def run_validate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         checked = len(files)
         print(
             f"{checked} file{'s' * (checked != 1)} checked: {errors} error{'s' * (errors != 1)}, "
-            f"{warnings} warning{'s' * (warnings != 1)}" + (", some files could not be read" if unreadable else ""),
+            f"{warnings} warning{'s' * (warnings != 1)}"
+            + (", some files could not be read" if unreadable else "")
+            + (f", {skipped} not a space file (skipped)" if skipped else ""),
             file=out,
         )
     if unreadable:

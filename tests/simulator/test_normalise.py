@@ -1,6 +1,7 @@
-"""Per-platform normalisation and hashing (domain.md 3b): every row of the table, a value that needs normalising
-with its exact payload (the hash computed here from the normalised text, written out), and a value the platform
-cannot match with its note. Also Google Ads Remarketing Lists under Default setup: the most recent value only."""
+"""Per-platform normalisation and hashing (docs/space-file.md, "Normalisation and hashing"): every row of the table, a
+value that needs normalising with its exact payload (the hash computed here from the normalised text, written out),
+and a value the platform cannot match with its note. Also Google Ads Remarketing Lists under Default setup: the most
+recent value only."""
 
 from __future__ import annotations
 

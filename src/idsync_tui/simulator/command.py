@@ -146,7 +146,8 @@ def _run(
 
 def readiness_summary(readiness: dict[str, dict[str, list[int]]]) -> str:
     """Match readiness per Facebook / Google connection, for stderr: per mapped identifier, the share of the values
-    sent that the platform can match (domain.md 3b); the event notes say why each other value cannot match."""
+    sent that the platform can match (docs/space-file.md, "Normalisation and hashing"); the event notes say why each
+    other value cannot match."""
     if not readiness:
         return ""
     lines = ["match readiness (values sent to Facebook / Google that the platform can match; the notes say why not):"]

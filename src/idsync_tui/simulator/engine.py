@@ -3,7 +3,8 @@
 A `ConnectionPlan` is everything one connection's settings decide, worked out once per config version (which rows,
 strategies, destination keys, placement, hashing), so that the per-profile work is a few dictionary look-ups.
 `connection_events` turns one profile into the events (plain dicts in the spec's record shape, `seq` = 0 until the
-runner numbers them) or a `Notice` when the rules leave nothing to send. Semantics: ../shared/domain.md section 3.
+runner numbers them) or a `Notice` when the rules leave nothing to send. Semantics: docs/space-file.md, "What gets
+sent".
 """
 
 from __future__ import annotations
@@ -25,7 +26,8 @@ Sent = tuple[str, str, str, bool]
 
 _NOT_DEFAULT = "custom identifier, never sent under default setup"
 
-# Readiness counts, per Segment identifier: [values sent, of which matchable] (domain.md 3b, "Match readiness").
+# Readiness counts, per Segment identifier: [values sent, of which matchable] (docs/space-file.md, "Normalisation
+# and hashing").
 Tally = dict[str, list[int]]
 
 

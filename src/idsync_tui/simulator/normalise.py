@@ -1,4 +1,4 @@
-"""Per-platform normalisation and hashing (domain.md section 3b), as one table of rules.
+"""Per-platform normalisation and hashing (docs/space-file.md, "Normalisation and hashing"), as one table of rules.
 
 `catalog.NORMALISATION` says, per destination key of Facebook / Google, which rule applies and whether the result
 is SHA-256 hashed; this module holds the rules themselves (`RULES`: name -> function and what it does in words) and

@@ -56,7 +56,7 @@ class FieldSpec:
     kind: str  # "str" | "int" | "bool" | "array" | "table" | "tables" | "scalar" | "any"
     required: bool = False
     choices: tuple[str, ...] | tuple[int, ...] | None = None
-    nonempty: bool = False  # an empty string is reported like a missing key (domain.md section 4)
+    nonempty: bool = False  # an empty string is reported like a missing key (docs/rules.md, IDS002)
     fields: Mapping[str, FieldSpec] | None = None  # the keys of a "table" / each of "tables"
     pattern: re.Pattern[str] | None = None  # a value's whole form (fullmatch)
     minimum: int | None = None  # an integer's least value
