@@ -35,12 +35,20 @@ def _escape(match: re.Match[str]) -> str:
     return f"\\x{point:02x}" if point < 0x100 else f"\\u{point:04x}"
 
 
-def inert(text: str, one_line: bool = False) -> str:
-    """`text` with every character a terminal could act on shown escaped (see the module's docstring)."""
+def _drop(match: re.Match[str]) -> str:
+    return "\ufffd" if "\ud800" <= match.group(0) <= "\udfff" else ""
+
+
+def inert(text: str, one_line: bool = False, escape: bool = True) -> str:
+    """`text` with every character a terminal could act on shown escaped (see the module's docstring).
+
+    `escape=False` drops them instead (a lone surrogate becomes U+FFFD): for text already laid out in cells (the
+    app's last line of defence, `ui/inert.py`), where an escape would change the width; they take no cell there.
+    """
     pattern = _UNSAFE_ONE_LINE if one_line else _UNSAFE_CHARS
     if pattern.search(text) is None:  # the usual case: nothing to do, no copy
         return text
-    return pattern.sub(_escape, text)
+    return pattern.sub(_escape if escape else _drop, text)
 
 
 class InertWriter:

@@ -246,17 +246,34 @@ class SpaceDocument:
                 f"{_first_difference(self.data, written)}; undo the last edit and report this"
             )
 
-    def save(self, force: bool = False) -> None:
+    def save(self, force: bool = False, replace_read_only: bool = False) -> None:
         """Verifies, then writes atomically. Raises SaveConflict (file changed on disk; `force` overwrites),
-        SaveVerifyError (nothing written) or OSError."""
+        ReadOnlyFile (no write permission; `replace_read_only` replaces it), SaveVerifyError (nothing written) or
+        OSError."""
         if self.path is None:
             raise EditError("this space has no file yet; choose where to save it")
         if self._data is not None:
             self.verify()
         text = self.text
         content = (loader.UTF8_BOM + text if self._bom else text).encode("utf-8")
-        self._disk_hash = store.write_atomic(self.path, content, expected_hash=self._disk_hash, force=force)
+        self._disk_hash = store.write_atomic(
+            self.path, content, expected_hash=self._disk_hash, force=force, replace_read_only=replace_read_only
+        )
         self._saved_text, self._saved_data = text, self._data
+
+    def save_as(self, path: str | Path, force: bool = False) -> None:
+        """Writes the space to another file ("save as"), which it then is the document of. Refuses with
+        SaveConflict when that file exists (`force` replaces it); raises as `save` does otherwise."""
+        target = Path(path)
+        if self._data is not None:
+            self.verify()
+        text = self.text
+        content = (loader.UTF8_BOM + text if self._bom else text).encode("utf-8")
+        expected = None if not force else store.disk_hash(target)
+        digest = store.write_atomic(target, content, expected_hash=expected, force=force, replace_read_only=force)
+        self.path, self._disk_hash = target, digest
+        self._saved_text, self._saved_data = text, self._data
+        self._result = None  # the model's file changed: relative paths (profiles) resolve from the new folder
 
     def reload(self) -> None:
         """Re-reads the file from disk: edits and their history are dropped."""

@@ -20,6 +20,7 @@ one. Where there is no `flock` (Windows), the 15-minute rule stays.
 from __future__ import annotations
 
 import contextlib
+import errno
 import hashlib
 import os
 import stat
@@ -27,6 +28,8 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
+
+from idsync_tui.space import files
 
 try:
     import fcntl
@@ -51,9 +54,15 @@ def sha256_of(data: bytes) -> str:
 
 
 def disk_hash(path: str | Path) -> str | None:
-    """sha256 of the file's bytes now, or None when there is no file."""
+    """sha256 of the file's bytes now, or None when there is no file. Only a regular file is read (a FIFO put in
+    its place would never end): anything else hashes as "not a file", which matches no loaded file."""
     try:
-        return sha256_of(Path(path).read_bytes())
+        with files.open_regular(path) as stream:
+            return sha256_of(stream.read())
+    except files.NotReadable as error:
+        if str(error) == "does not exist":
+            return None
+        return f"not a file: {error}"
     except FileNotFoundError:
         return None
 
@@ -176,7 +185,10 @@ def write_atomic(
     target = Path(path)
     if target.is_symlink():
         # Replace the file the link points to, not the link (dotfiles kept in a repo are often linked).
-        target = target.resolve()
+        try:
+            target = target.resolve()
+        except RuntimeError:  # Python 3.11 says "Symlink loop" this way
+            raise OSError(errno.ELOOP, "a symbolic link loop (the link points back to itself)", str(target)) from None
     if not force:
         check_unchanged(target, expected_hash)
     folder = target.parent if str(target.parent) else Path(".")

@@ -11,13 +11,20 @@ from pathlib import Path
 
 from textual.app import App, SystemCommand
 from textual.binding import Binding
+from textual.content import Content
+from textual.filter import LineFilter
 from textual.reactive import reactive
 from textual.screen import Screen
 
 from idsync_tui.session import Found, Outcome, Session
+from idsync_tui.space import store
 from idsync_tui.space.document import SaveConflict, SaveVerifyError, SpaceDocument
+from idsync_tui.space.loader import SpaceReadError
 from idsync_tui.space.problems import Problem
+from idsync_tui.space.store import ReadOnlyFile
+from idsync_tui.text import inert
 from idsync_tui.ui import theming
+from idsync_tui.ui.inert import InertLines
 from idsync_tui.ui.messages import Edited, OpenEditor, StatusMessage, next_order
 from idsync_tui.ui.screens.audiences import AudiencesScreen
 from idsync_tui.ui.screens.base import SpaceScreen
@@ -49,6 +56,9 @@ def screen_for(found: Found) -> str:
     return {"audiences": "audiences", "journeys": "journeys"}.get(found.section, "destinations")
 
 
+INERT_LINES = InertLines()
+KEPT = "your edits are kept: fix that and save again, or W saves them elsewhere"
+
 # Long enough for a large space's list to have arrived (it is added a chunk per frame after the first one).
 STARTUP_SECONDS = 1.5
 READ_ONLY_REFUSAL = "Not saved: this session is read-only (--read-only); edits stay on screen only, v shows them"
@@ -79,6 +89,7 @@ class IdSyncApp(App):
         Binding("3", "show('destinations')", "Destinations", show=False, id="app.destinations"),
         Binding("4", "show('profiles')", "Profiles", show=False, id="app.profiles"),
         Binding("ctrl+s,w", "save", "Save", id="app.save", key_display="w"),
+        Binding("W", "save_as", "Save as", show=False, id="app.save_as"),
         Binding("ctrl+z,u", "undo", "Undo", id="app.undo", key_display="u"),
         Binding("ctrl+y,U", "redo", "Redo", show=False, id="app.redo"),
         Binding("p", "problems", "Problems", show=False, id="app.problems"),
@@ -114,13 +125,25 @@ class IdSyncApp(App):
         # frozen out of later passes rather than scanned by each of them.
         self.set_timer(STARTUP_SECONDS, collect_cycles_again)
         if self.theme_notes:
-            self.notify("\n".join(self.theme_notes), title="Themes", severity="warning", timeout=10)
+            self.notify("\n".join(self.theme_notes), title="Themes", severity="warning", timeout=10, markup=False)
         self.update_titles()
         errors, warnings = self.session.counts
         if errors or warnings:
             self.say(f"Opened with {errors} errors and {warnings} warnings: press p to list them", error=bool(errors))
         else:
             self.say("Opened: every rule passes. Press ? for the keys.")
+        if self.session.path is not None and store.is_read_only(self.session.path):
+            self.say(
+                f"{self.session.path} is read-only: saving will ask before replacing it (W saves elsewhere)",
+                error=True,
+            )
+
+    def get_line_filters(self) -> list[LineFilter]:
+        """Textual's filters, then `InertLines`: no control character from a file reaches the terminal."""
+        return [*super().get_line_filters(), INERT_LINES]
+
+    def format_title(self, title: str, sub_title: str) -> Content:
+        return super().format_title(inert(title, one_line=True), inert(sub_title, one_line=True))
 
     def update_titles(self) -> None:
         space = self.session.space
@@ -137,6 +160,7 @@ class IdSyncApp(App):
         for mode, label in SCREEN_NAMES.items():
             yield SystemCommand(f"Screen: {label}", f"Show the {label} screen", lambda m=mode: self.action_show(m))
         yield SystemCommand("Save", "Save the space file (w / ctrl+s)", self.action_save)
+        yield SystemCommand("Save as", "Save the space to another file (W)", self.action_save_as)
         yield SystemCommand("Problems", "List every problem in the space (p)", self.action_problems)
         yield SystemCommand("Diff", "Show what saving would change (v)", self.action_diff)
         yield SystemCommand("Undo", "Undo the last edit (u / ctrl+z)", self.action_undo)
@@ -254,11 +278,28 @@ class IdSyncApp(App):
             return
         self.write(force=False, then_quit=then_quit)
 
-    def write(self, force: bool, then_quit: bool = False) -> None:
+    def write(self, force: bool, then_quit: bool = False, replace_read_only: bool = False) -> None:
         from idsync_tui.ui.screens.dialogs import ConfirmDialog
 
         try:
-            self.session.document.save(force=force)
+            self.session.document.save(force=force, replace_read_only=replace_read_only)
+        except ReadOnlyFile:
+            self.push_screen(
+                ConfirmDialog(
+                    "The file is read-only",
+                    f"{self.session.path} has no write permission.\n"
+                    "Replace it: write your version anyway (it stays read-only).\n"
+                    "Save as: write your version to another file.\n"
+                    "Cancel: keep editing; nothing is written.",
+                    [
+                        ("Replace it", "replace", "warning"),
+                        ("Save as…", "save_as", "primary"),
+                        ("Cancel", "cancel", "default"),
+                    ],
+                ),
+                lambda choice: self.resolve_read_only(choice, force, then_quit),
+            )
+            return
         except SaveConflict:
             self.push_screen(
                 ConfirmDialog(
@@ -280,7 +321,10 @@ class IdSyncApp(App):
             self.say(f"Not saved, the file is untouched: {error}", error=True)
             return
         except OSError as error:
-            self.say(f"Not saved, the file is untouched: {error.strerror or error}", error=True)
+            self.say(f"Not saved, the file is untouched ({error.strerror or error}); {KEPT}", error=True)
+            return
+        except Exception as error:  # noqa: BLE001 - never lose the edits to a crash: say it, keep them
+            self.say(f"Not saved ({type(error).__name__}: {error}); {KEPT}", error=True)
             return
         self.session.refresh()
         self.changed()
@@ -292,11 +336,87 @@ class IdSyncApp(App):
         if choice == "overwrite":
             self.write(force=True, then_quit=then_quit)
         elif choice == "reload":
-            self.session.reload()
+            try:
+                self.session.reload()
+            except Exception as error:  # noqa: BLE001 - deleted, a symlink loop, not UTF-8...: keep the edits
+                reason = str(error) if isinstance(error, SpaceReadError) else f"{type(error).__name__}: {error}"
+                self.say(
+                    f"Could not reload ({reason}); your edits are kept: w saves them there (recreating the file), "
+                    "W saves them elsewhere",
+                    error=True,
+                )
+                return
             self.changed()
             self.say(f"Reloaded {self.session.path} from disk; your edits were dropped")
         else:
             self.say("Not saved: the file on disk was left as it is")
+
+    def resolve_read_only(self, choice: str | None, force: bool, then_quit: bool) -> None:
+        if choice == "replace":
+            self.write(force=force, then_quit=then_quit, replace_read_only=True)
+        elif choice == "save_as":
+            self.action_save_as(then_quit=then_quit)
+        else:
+            self.say("Not saved: the read-only file was left as it is")
+
+    def action_save_as(self, then_quit: bool = False) -> None:
+        """Save as (W): the space to another file, which the app then edits."""
+        from idsync_tui.ui.screens.dialogs import FormDialog
+
+        errors = self.session.errors()
+        if errors:
+            self.action_save(then_quit=then_quit)  # the same refusal, with the list of errors
+            return
+        current = str(self.session.path) if self.session.path is not None else "space.toml"
+
+        def chosen(values: dict[str, str] | None) -> None:
+            if values:
+                self.write_as(Path(values["path"]).expanduser(), force=False, then_quit=then_quit)
+            else:
+                self.say("Not saved (save as cancelled)")
+
+        self.push_screen(
+            FormDialog(
+                "Save as",
+                [("path", "Save the space to:", current)],
+                "a file path; a relative path is from the folder the app started in",
+            ),
+            chosen,
+        )
+
+    def write_as(self, target: Path, force: bool, then_quit: bool = False) -> None:
+        from idsync_tui.ui.screens.dialogs import ConfirmDialog
+
+        try:
+            self.session.document.save_as(target, force=force)
+        except SaveConflict:
+            self.push_screen(
+                ConfirmDialog(
+                    "That file exists",
+                    f"{target} already exists. Replace it with this space?",
+                    [("Replace it", "replace", "warning"), ("Cancel", "cancel", "default")],
+                ),
+                lambda choice: (
+                    self.write_as(target, True, then_quit)
+                    if choice == "replace"
+                    else self.say("Not saved: the existing file was left as it is")
+                ),
+            )
+            return
+        except SaveVerifyError as error:
+            self.say(f"Not saved: {error}", error=True)
+            return
+        except OSError as error:
+            self.say(f"Not saved to {target} ({error.strerror or error}); {KEPT}", error=True)
+            return
+        except Exception as error:  # noqa: BLE001 - never lose the edits to a crash: say it, keep them
+            self.say(f"Not saved to {target} ({type(error).__name__}: {error}); {KEPT}", error=True)
+            return
+        self.session.refresh()
+        self.changed()
+        self.say(f"Saved as {target}; this is the file you are editing now")
+        if then_quit:
+            self.exit(0)
 
     async def action_quit(self) -> None:
         from idsync_tui.ui.screens.dialogs import ConfirmDialog

@@ -19,6 +19,7 @@ from idsync_tui.session import Session
 from idsync_tui.space.document import SpaceDocument
 from idsync_tui.space.model import Condition, Connection, DataPath
 from idsync_tui.space.problems import count
+from idsync_tui.ui.inert import plain
 from idsync_tui.ui.messages import Edited, OpenEditor, StatusMessage
 from idsync_tui.ui.widgets.frame import NavBar, StatusLine
 from idsync_tui.ui.widgets.keysbar import KeysBar
@@ -79,7 +80,7 @@ class SpaceScreen(Screen):
     def _show_status(self, status: tuple[str, bool]) -> None:
         message, error = status
         line = self.query_one(StatusLine)
-        line.update(message)
+        line.update(plain(message))  # names from the file: never markup, control characters escaped
         line.set_class(error, "error")
 
     def refresh_view(self) -> None:

@@ -17,6 +17,8 @@ from textual.widgets.option_list import Option
 
 from idsync_tui import catalog
 from idsync_tui.space.problems import Problem
+from idsync_tui.text import inert
+from idsync_tui.ui.inert import plain
 
 CANCEL = Binding("escape", "cancel", "Cancel", id="dialog.cancel")
 
@@ -65,8 +67,8 @@ class ConfirmDialog(Dialog):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Label(self.title_text, classes="title")
-            yield Static(self.body)
+            yield Label(plain(self.title_text), classes="title")
+            yield Static(plain(self.body) if isinstance(self.body, str) else self.body)
             with Horizontal(classes="buttons"):
                 for label, value, variant in self.choices:
                     yield Button(label, id=f"choice-{value}", variant=variant, compact=True)  # type: ignore[arg-type]
@@ -92,10 +94,10 @@ class FormDialog(Dialog):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Label(self.title_text, classes="title")
+            yield Label(plain(self.title_text), classes="title")
             for name, label, spec in self.fields:
                 # Compact widgets: a form must fit an 80x24 terminal with room to spare.
-                yield Label(label, id=f"label-{name}")
+                yield Label(plain(label), id=f"label-{name}")
                 if isinstance(spec, list):
                     yield Select(spec, id=f"field-{name}", allow_blank=False, compact=True)
                 else:
@@ -118,7 +120,7 @@ class FormDialog(Dialog):
         return values
 
     def show_message(self, message: str) -> None:
-        self.query_one("#message", Static).update(message)
+        self.query_one("#message", Static).update(plain(message))
 
     def validate(self, values: dict[str, str]) -> str | None:
         """A reason to refuse the values, or None. Subclasses or callers refine this."""
@@ -201,7 +203,7 @@ class ProblemsDialog(Dialog):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Label(self.title_text, classes="title")
+            yield Label(plain(self.title_text), classes="title")
             if self.problems:
                 yield OptionList(*(Option(problem_prompt(p), id=str(i)) for i, p in enumerate(self.problems)))
             else:
@@ -230,9 +232,9 @@ class TextDialog(Dialog):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Label(self.title_text, classes="title")
+            yield Label(plain(self.title_text), classes="title")
             with VerticalScroll():
-                yield Static(self.body)
+                yield Static(plain(self.body) if isinstance(self.body, str) else self.body)
             yield Static("escape / q: close · arrows, page up / down: scroll", classes="hint")
 
     def on_mount(self) -> None:
@@ -249,7 +251,7 @@ def diff_text(diff: str) -> Text:
             style = "red"
         elif line.startswith("@@"):
             style = "cyan"
-        text.append(line + "\n", style=style)
+        text.append(inert(line) + "\n", style=style)
     return text
 
 

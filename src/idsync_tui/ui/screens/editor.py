@@ -19,6 +19,7 @@ from idsync_tui import catalog
 from idsync_tui.session import Session, owner_label, suggested_destination_key
 from idsync_tui.space.model import ConnectionRef, DataPath, IdRow
 from idsync_tui.space.problems import Problem
+from idsync_tui.ui.inert import plain
 from idsync_tui.ui.screens.base import SpaceScreen
 from idsync_tui.ui.screens.dialogs import FormDialog
 from idsync_tui.ui.widgets.stats import WIDE, ConnectionStats
@@ -392,7 +393,7 @@ class RowDialog(FormDialog):
         custom = space.custom_identifier_keys
         what = "New identifier row" if self.index is None else f"Identifier row {self.index + 1}"
         with Vertical():
-            yield Label(f"{what} · {owner_label(self.ref)} → {self.ref.connection.destination}", classes="title")
+            yield Label(plain(f"{what} · {owner_label(self.ref)} → {self.ref.connection.destination}"), classes="title")
             yield Label("Segment identifier:")
             options = [(k + ("  (custom)" if k in custom else ""), k) for k in space.known_identifiers()]
             if self.row.segment not in space.known_identifiers():
@@ -400,7 +401,9 @@ class RowDialog(FormDialog):
             yield Select(options, value=self.row.segment, allow_blank=False, id="segment", compact=True)
             offered = catalog.offered_keys(self.destination.type) if self.destination else None
             if offered is not None:
-                yield Label(f"Destination identifier (offered by {self.destination.name or self.destination.key}):")  # type: ignore[union-attr]
+                yield Label(
+                    plain(f"Destination identifier (offered by {self.destination.name or self.destination.key}):")
+                )  # type: ignore[union-attr]
                 choices = [(k, k) for k in offered]
                 value = self.row.destination if self.row.destination in offered else offered[0]
                 yield Select(choices, value=value, allow_blank=False, id="destination", compact=True)

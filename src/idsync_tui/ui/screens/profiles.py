@@ -29,6 +29,7 @@ from idsync_tui.simulator.profiles import Profile, format_time
 from idsync_tui.simulator.render import event_text, notice_text
 from idsync_tui.simulator.timeline import build_units
 from idsync_tui.space.model import ConnectionRef, DataPath, Space
+from idsync_tui.ui.inert import plain
 from idsync_tui.ui.messages import OpenEditor
 from idsync_tui.ui.screens.base import SpaceScreen
 
@@ -239,7 +240,7 @@ class ProfilesScreen(SpaceScreen):
             profile = index.profiles[position]
             kept = sum(len(v) for v in profile.ids.values())
             audiences = sum(1 for unit in self.memberships[position] if unit.startswith("audience:"))
-            table.add_row(profile.id, str(kept), str(audiences) if audiences else "-")
+            table.add_row(plain(profile.id), str(kept), str(audiences) if audiences else "-")
         if current in self.listed:
             table.move_cursor(row=self.listed.index(current))
         total = len(index.profiles)
@@ -295,15 +296,15 @@ class ProfilesScreen(SpaceScreen):
                 limit = limits.get(value.type, 5)
                 table.add_row(
                     _added(value.added_at, wide),
-                    value.type,
-                    value.value,
+                    plain(value.type),
+                    plain(value.value),
                     f"dropped: over the limit of {limit}" if wide else f"dropped (limit {limit})",
                     style="dim",
                 )
                 continue
             names = value.marks if wide else [SHORT_MARKS[m] for m in value.marks]
             marks = Text("◀ " + " ".join(names) if names else "")
-            table.add_row(_added(value.added_at, wide), value.type, value.value, marks)
+            table.add_row(_added(value.added_at, wide), plain(value.type), plain(value.value), marks)
         if not graph:
             table.add_row("", Text("no identifiers", style="dim"), "", "")
         traits = Text("Traits: ", style="bold")

@@ -7,6 +7,9 @@ from typing import Any
 from textual.binding import Binding
 from textual.coordinate import Coordinate
 from textual.widgets import DataTable
+from textual.widgets.data_table import CellType, RowKey
+
+from idsync_tui.ui.inert import plain
 
 # Rows added before the first frame beyond the cursor's screenful; the rest come a chunk per frame after it.
 MIN_FIRST_CHUNK = 30
@@ -50,6 +53,13 @@ class ListTable(DataTable):
         if rows:
             self.move_cursor(row=cursor)
 
+    def add_row(self, *cells: CellType, height: int | None = 1, key: str | None = None, label: Any = None) -> RowKey:
+        """DataTable reads a string cell as markup: file text is given as `plain` text instead."""
+        return super().add_row(*(_cell(cell) for cell in cells), height=height, key=key, label=label)
+
+    def update_cell_at(self, coordinate: Coordinate, value: CellType, *, update_width: bool = False) -> None:
+        super().update_cell_at(coordinate, _cell(value), update_width=update_width)
+
     def add_pending(self, upto: int | None = None) -> None:
         """Adds pending rows: a chunk, or every row up to and including `upto`."""
         if self._pending is None:
@@ -84,6 +94,10 @@ class ListTable(DataTable):
             self.refresh()  # painted before the next chunk: the callback runs once the screen has no dirty parts
             if self._pending is not None:
                 self._queue_chunk()
+
+
+def _cell(value: object) -> object:
+    return plain(value) if isinstance(value, str) else value
 
 
 class ConnectionsTable(ListTable):
