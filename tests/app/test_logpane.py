@@ -350,3 +350,27 @@ async def test_a_new_run_kills_the_child_it_replaces_and_quitting_kills_the_last
             break
         await asyncio.sleep(0.05)
     assert gone(second)
+
+
+async def test_a_full_ring_keeps_the_newest_rows_and_draws_what_it_keeps(acme: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setattr(synclog, "CAPACITY", 50)
+    app = make_app(acme)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("3", "l")  # the whole space: 215 events and the notices, through a ring of 50
+        log = SyncLog.of(app)
+        await settle(pilot, log)
+        expected = [event_row(json.loads(line)) for line in simulate_lines(acme)]
+        assert log.events == len(expected) and len(log.ring) == 50
+        kept = [log.ring.row(i)[0] for i in range(log.ring.shown)]
+        assert [row for row in kept if row in expected] == expected[-len([r for r in kept if r in expected]) :]
+        rows = app.screen.query_one(EventList)
+        width, height = rows.scrollable_content_region.size
+
+        def drawn() -> list[str]:
+            return [rows.render_line(y).text.rstrip() for y in range(height)]
+
+        assert drawn() == [row[:width].rstrip() for row in kept[-height:]]  # following: the newest at the bottom
+        await pilot.press("home", "down", "down", "pagedown", "up")  # the cursor moves, the rows drawn follow
+        top = rows.top
+        assert drawn() == [row[:width].rstrip() for row in kept[top : top + height]] and top > 0
+        assert rows.cursor == 2 + max(1, height - 1) - 1

@@ -40,9 +40,9 @@ DEFAULT_SPEED = 3
 class SyncLog:
     """The app's one sync log: the ring, the child process running, the replay's state, and the panes showing it."""
 
-    def __init__(self, app: IdSyncApp, capacity: int = CAPACITY) -> None:
+    def __init__(self, app: IdSyncApp, capacity: int | None = None) -> None:
         self.app = app
-        self.ring = EventRing(capacity)
+        self.ring = EventRing(capacity or CAPACITY)
         self.panes: weakref.WeakSet[Any] = weakref.WeakSet()
         self.open = False
         self.follow = True

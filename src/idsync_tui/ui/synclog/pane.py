@@ -111,7 +111,6 @@ class EventList(ScrollView, can_focus=True):
         else:
             self.cursor = min(self.cursor, max(0, shown - 1))
             self.scroll_to(y=min(self.top, max(0, shown - height)), animate=False, force=True)
-        self._lines.clear()  # positions may hold other rows now (the ring wrapped, a filter changed)
         self.refresh()
 
     def notify_style_update(self) -> None:
@@ -134,7 +133,8 @@ class EventList(ScrollView, can_focus=True):
         if position >= ring.shown:
             return Strip.blank(width, base)
         on_cursor = position == self.cursor
-        key = (position, width, on_cursor, self.has_focus, id(ring.item(position)))
+        # a row's text never changes: cached by what it is (the ring's generation and index), not where it is drawn
+        key = (ring.generation, ring.index(position), width, on_cursor, on_cursor and self.has_focus)
         strip = self._lines.get(key)
         if strip is None:
             text, _record, kind = ring.row(position)
@@ -148,11 +148,9 @@ class EventList(ScrollView, can_focus=True):
         self.sync()  # G grows or shrinks the pane: keep the cursor (or the newest row, when following) in view
 
     def on_focus(self) -> None:
-        self._lines.clear()
         self.refresh()
 
     def on_blur(self) -> None:
-        self._lines.clear()
         self.refresh()
 
     def on_mouse_scroll_down(self, event: events.MouseScrollDown) -> None:
@@ -163,7 +161,8 @@ class EventList(ScrollView, can_focus=True):
         event.prevent_default()
         self.action_move(-3)
 
-    def _show_cursor(self) -> None:
+    def _show_cursor(self, previous: int | None = None) -> None:
+        """Scroll the cursor into view; when no scroll is needed, redraw only the lines it left and reached."""
         height = self.scrollable_content_region.height
         top = self.top
         if self.cursor < top:
@@ -172,8 +171,12 @@ class EventList(ScrollView, can_focus=True):
             top = self.cursor - height + 1
         if top != self.top:
             self.scroll_to(y=top, animate=False, force=True)
-        self._lines.clear()
-        self.refresh()
+            self.refresh()
+        elif previous is not None:
+            self.refresh_line(previous)
+            self.refresh_line(self.cursor)
+        else:
+            self.refresh()
 
     def _follow(self, on: bool) -> None:
         if self.log_state.follow != on:
@@ -183,9 +186,10 @@ class EventList(ScrollView, can_focus=True):
 
     def action_move(self, delta: int) -> None:
         shown = self.log_state.ring.shown
+        previous = self.cursor
         self.cursor = min(max(self.cursor + delta, 0), max(0, shown - 1))
         self._follow(self.cursor >= shown - 1 and delta > 0 and self.log_state.follow)
-        self._show_cursor()
+        self._show_cursor(previous)
 
     def action_page(self, delta: int) -> None:
         self.action_move(delta * max(1, self.scrollable_content_region.height - 1))

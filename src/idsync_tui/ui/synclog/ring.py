@@ -28,6 +28,7 @@ class EventRing:
         self._search: list[str | None] | None = None  # lower-cased row text by slot, once a filter needed it
         self._rows: dict[int, tuple[LogItem, LogEntry]] = {}  # rows built for drawing (and their item), by position
         self.total = 0  # items ever appended; the ring holds [first, total)
+        self.generation = 0  # bumped by `clear`: (generation, index) names one row for good
         self.filter = ""
         self.differences_only = False  # show only what an edit added, changed or removed (marked items)
         self._matches: list[int] | None = None
@@ -69,6 +70,7 @@ class EventRing:
         self._search = None if self._matches is None else [None] * self.capacity  # a filter stays set
         self._rows.clear()
         self.total = 0
+        self.generation += 1
         self._scanned = 0
         if self._matches is not None:
             self._matches = []
@@ -166,6 +168,10 @@ class EventRing:
         entry = entry_of(item)
         rows[index] = (item, entry)
         return entry
+
+    def index(self, position: int) -> int:
+        """The absolute index (0 = the first row appended since the last clear) of a position of the view."""
+        return self.first + position if self._matches is None else self._matches[position]
 
     def item(self, position: int) -> LogItem | None:
         """The kept item at a position of the (filtered) view: a marked one tells what an edit did to its event."""
