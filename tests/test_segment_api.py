@@ -252,3 +252,47 @@ def test_export_refuses_a_space_with_errors(tmp_path: Path) -> None:
 def test_import_and_export_need_the_segment_source(command: str) -> None:
     code, _, err = run(command, "hubspot")
     assert code == 2 and f"idsync-tui {command} segment" in err
+
+
+def test_what_would_break_a_rule_is_commented_out_so_the_import_validates(tmp_path: Path) -> None:
+    audiences = {
+        "data": {
+            "audiences": [
+                {"id": "a1", "key": "twins", "name": "Twins"},
+                {"id": "a2", "key": "twins", "name": "Twins again"},
+            ]
+        }
+    }
+    google = {
+        "destinationId": "g",
+        "metadata": {"slug": "adwords-remarketing-lists", "name": "Google"},
+        "idSyncConfiguration": [
+            {"externalId": "email", "strategy": "last"},
+            {"externalId": "phone", "strategy": "last", "mapTo": "phone"},
+            {"externalId": "user_id", "strategy": "first", "mapTo": "crm_id"},
+        ],
+    }
+    braze = {
+        "destinationId": "b",
+        "metadata": {"slug": "actions-braze-cloud", "name": "Braze"},
+        "idSyncConfiguration": [
+            {"externalId": key, "strategy": "all"} for key in ("email", "user_id", "ios.id", "android.id")
+        ],
+    }
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "audiences.json").write_text(json.dumps(audiences), encoding="utf-8")
+    (tmp_path / "in" / "a1.json").write_text(json.dumps({"data": {"connections": [google, braze]}}), encoding="utf-8")
+    (tmp_path / "in" / "a2.json").write_text(json.dumps({"data": {"connections": []}}), encoding="utf-8")
+    code, _, err, target = import_fixtures(
+        tmp_path / "out", audiences=tmp_path / "in" / "audiences.json", connections=tmp_path / "in"
+    )
+    assert code == 0, err
+    assert "(IDS107); written commented out" in err and "(IDS103)" in err
+    assert 'the key "twins" is used by another audience; imported as twins_2' in err
+    rows = rows_of(target)
+    assert rows[("twins", "adwords_remarketing_lists")] == [
+        ("email", "email", "last_added"),
+        ("phone", "phone", "last_added"),
+    ]
+    assert len(rows[("twins", "actions_braze_cloud")]) == 3
+    assert '#   {"externalId": "user_id", "strategy": "first", "mapTo": "crm_id"}' in target.read_text(encoding="utf-8")

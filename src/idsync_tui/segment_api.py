@@ -331,6 +331,10 @@ class Importer:
             seen.add(row.segment)
             if row.problem is not None:
                 self.notes.add(f"{where}.idSyncConfiguration[{number}]", f"{row.problem}; written commented out")
+        all_rows = [r for r in rows if r.problem is None and r.strategy == "all"]
+        for number, row in enumerate(all_rows[catalog.ALL_LIMIT :], catalog.ALL_LIMIT + 1):
+            row.problem = f"at most {catalog.ALL_LIMIT} rows may use strategy all (IDS103); this is the {number}th"
+            self.notes.add(where, f"{row.segment}: {row.problem}; written commented out")
         connection = ImportedConnection(destination.key, True, rows)
         if any(r.problem is None and r.segment in catalog.MOBILE_IDS for r in rows):
             connection.send_mobile_ids = True
@@ -365,6 +369,13 @@ class Importer:
             key = fallback
         definition = item.get("definition")
         query = definition.get("query") if isinstance(definition, dict) else None
+        taken = {audience.key for audience in self.audiences}
+        if key in taken:
+            base, number = key, 2
+            while f"{base}_{number}" in taken:
+                number += 1
+            key = f"{base}_{number}"
+            self.notes.add(where, f'the key "{base}" is used by another audience; imported as {key}')
         imported = ImportedAudience(key, str(name or key), audience_id, str(query) if query else None)
         if not audience_id:
             self.notes.add(where, "no id: its connections file cannot be found; imported without connections")
@@ -409,6 +420,21 @@ class Importer:
                 destination.external_id_type = "email"
                 why = "they map email" if "email" in mapped else "the default"
                 destination.comments.append(f"external_id_type: inferred from the rows ({why})")
+            matcher = catalog.google_matcher(destination.external_id_type)
+            for audience in self.audiences:
+                for connection in audience.connections:
+                    if connection.destination_key != destination.key:
+                        continue
+                    extras = [r for r in connection.rows if r.problem is None and r.destination != matcher]
+                    for row in extras[catalog.GOOGLE_MAX_EXTRA_ROWS :]:
+                        row.problem = (
+                            f'Google Ads Remarketing Lists take "{matcher}" plus at most '
+                            f"{catalog.GOOGLE_MAX_EXTRA_ROWS} other row (IDS107)"
+                        )
+                        self.notes.add(
+                            f"audience {audience.segment_id or audience.key} -> {destination.segment_id}",
+                            f"{row.segment} -> {row.destination}: {row.problem}; written commented out",
+                        )
 
 
 def _row_lines(row: ImportedRow, prefix: str) -> list[str]:
