@@ -14,7 +14,7 @@ import shutil
 import sys
 import tempfile
 from pathlib import Path
-from typing import TextIO
+from typing import NoReturn, TextIO, cast
 
 from idsync_tui import __version__
 
@@ -30,7 +30,7 @@ class UsageError(Exception):
 class _Parser(argparse.ArgumentParser):
     help_out: TextIO | None = None  # where --help goes: main's `out` (argparse would use sys.stdout)
 
-    def error(self, message: str) -> None:  # argparse would exit 2 itself; keep control (and the stream) here
+    def error(self, message: str) -> NoReturn:  # argparse would exit 2 itself; keep control (and the stream) here
         raise UsageError(f"{self.prog}: {message}\n{self.format_usage().strip()}")
 
     def print_help(self, file: TextIO | None = None) -> None:  # type: ignore[override]
@@ -268,7 +268,7 @@ def run_validate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
     # Text from the files (keys, names, paths in messages) never reaches the terminal as control characters;
     # the JSON output is escaped by json itself (ensure_ascii), which this leaves as it is.
-    out, err = InertWriter(out), InertWriter(err)
+    out, err = cast(TextIO, InertWriter(out)), cast(TextIO, InertWriter(err))
     from idsync_tui.space.loader import SpaceReadError, load_space
     from idsync_tui.space.problems import count, sort_key
 

@@ -17,7 +17,7 @@ import subprocess
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, TextIO, cast
 
 from idsync_tui.space.loader import LoadResult, SpaceReadError, load_space, parse_text
 from idsync_tui.space.model import Connection, ConnectionRef, Space
@@ -330,7 +330,7 @@ def simulate_connections(space: Space, profiles: Path) -> dict[str, Sends]:
     from idsync_tui.simulator.profiles import Profile, read_profiles
     from idsync_tui.simulator.stats import connection_unit
 
-    units = []
+    units: list[tuple[str, Any, Any, dict[str, list[int]]]] = []
     for ref in space.connections():
         found = connection_unit(space, ref)
         if found is not None:
@@ -610,7 +610,8 @@ def render_markdown(report: dict[str, Any]) -> str:
 def run(parser: argparse.ArgumentParser, args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from idsync_tui.text import InertWriter
 
-    out, err = InertWriter(out), InertWriter(err)  # keys and messages from the files: no control characters
+    # keys and messages from the files: no control characters
+    out, err = cast(TextIO, InertWriter(out)), cast(TextIO, InertWriter(err))
     try:
         if args.git is not None:
             if len(args.files) != 1:

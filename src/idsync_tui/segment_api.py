@@ -18,7 +18,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, TextIO, cast
 
 from idsync_tui import catalog
 
@@ -197,7 +197,8 @@ def destination_type(slug: Any) -> tuple[str, str | None]:
 
 def natural_key(kind: str, segment: str) -> str:
     """A row without `mapTo`: the catalogue's natural key on Facebook / Google, else the identifier's name."""
-    return catalog.DROPDOWN_SUGGESTIONS.get(kind, {}).get(segment, segment)
+    suggestions = catalog.DROPDOWN_SUGGESTIONS.get(kind)
+    return suggestions.get(segment, segment) if suggestions is not None else segment
 
 
 @dataclass
@@ -254,7 +255,8 @@ class Importer:
         found = self.destinations.get(destination_id)
         if found is not None:
             return found
-        metadata = connection.get("metadata") if isinstance(connection.get("metadata"), dict) else {}
+        found_metadata = connection.get("metadata")
+        metadata: dict[str, Any] = found_metadata if isinstance(found_metadata, dict) else {}
         kind, guess = destination_type(metadata.get("slug"))
         name = str(metadata.get("name") or connection.get("name") or destination_id or "destination")
         base = _slug(str(metadata.get("slug") or name), "destination")
@@ -514,7 +516,8 @@ def render_space(importer: Importer, key: str, name: str) -> str:
 def run_import(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from idsync_tui.text import InertWriter
 
-    out, err = InertWriter(out), InertWriter(err)  # names and notes from the input: no control characters
+    # names and notes from the input: no control characters
+    out, err = cast(TextIO, InertWriter(out)), cast(TextIO, InertWriter(err))
     from idsync_tui.rules import validate
     from idsync_tui.space.loader import SPACE_FIELDS, parse_text
     from idsync_tui.space.store import SaveConflict, write_atomic
@@ -670,7 +673,8 @@ def plan_exports(space: Any, text: str, audience: str | None = None) -> Iterator
 def run_export(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from idsync_tui.text import InertWriter
 
-    out, err = InertWriter(out), InertWriter(err)  # names and notes from the input: no control characters
+    # names and notes from the input: no control characters
+    out, err = cast(TextIO, InertWriter(out)), cast(TextIO, InertWriter(err))
     from idsync_tui.rules import validate
     from idsync_tui.space.loader import SpaceReadError, load_space
 
