@@ -242,6 +242,7 @@ def _main(argv: list[str], out: TextIO, err: TextIO) -> int:
             from idsync_tui import reviewdiff
 
             parser = command_parser("idsync-tui diff", *reviewdiff.HELP)
+            parser.usage = "%(prog)s OLD NEW [--profiles F] [--format FORMAT]\n       %(prog)s --git REV SPACE [...]"
             reviewdiff.configure(parser)
             return reviewdiff.run(parser, parser.parse_args(argv[1:]), out, err)
         args = _app_parser().parse_args(argv)
