@@ -398,6 +398,9 @@ def test_a_country_code_written_as_a_number_is_ids002_asking_for_quotes():
         ('[[identifiers]]\nkey = ""\n', "key"),
         ('[[journeys]]\nkey = "j"\nname = ""\n', "name"),
         ('[[journeys]]\nkey = "j"\nname = "J"\n[[journeys.steps]]\nkey = ""\ntype = "filter"\n', "key"),
+        # a connection to no destination, a condition on no trait: errors, never silently nothing
+        ('[[audiences]]\nkey = "vip"\nname = "VIP"\n[[audiences.connections]]\ndestination = ""\n', "destination"),
+        ('[[audiences]]\nkey = "vip"\nname = "VIP"\n[[audiences.conditions]]\ntrait = ""\nop = "exists"\n', "trait"),
     ],
 )
 def test_an_empty_required_string_is_ids002_at_its_line(block, key):

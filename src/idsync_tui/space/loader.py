@@ -96,7 +96,7 @@ DESTINATION_FIELDS = {
     ),
 }
 CONDITION_FIELDS = {
-    "trait": FieldSpec("str", required=True, doc="the trait compared"),
+    "trait": FieldSpec("str", required=True, nonempty=True, doc="the trait compared"),
     "op": FieldSpec("str", required=True, choices=catalog.CONDITION_OPS, doc="the comparison"),
     "value": FieldSpec("any", doc="what the trait is compared with (an array for in / not_in)"),
 }
@@ -108,7 +108,7 @@ ROW_FIELDS = {
     ),
 }
 CONNECTION_FIELDS = {
-    "destination": FieldSpec("str", required=True, doc="a destinations key"),
+    "destination": FieldSpec("str", required=True, nonempty=True, doc="a destinations key"),
     "setup": FieldSpec("str", choices=catalog.SETUPS, doc="default or customized (ID Sync rows apply)"),
     "send_identify": FieldSpec("bool", doc="send Identify calls (default false)"),
     "send_track": FieldSpec("bool", doc="send Track calls (default true)"),
