@@ -6,7 +6,14 @@ from pathlib import Path
 
 # Every module of these packages, and these modules, found by walking the source (a new module is checked too).
 DOMAIN_PACKAGES = ["idsync_tui.space", "idsync_tui.simulator"]
-DOMAIN_MODULES = ["idsync_tui.catalog", "idsync_tui.rules", "idsync_tui.session", "idsync_tui.cli", "idsync_tui.text"]
+DOMAIN_MODULES = [
+    "idsync_tui.catalog",
+    "idsync_tui.rules",
+    "idsync_tui.session",
+    "idsync_tui.cli",
+    "idsync_tui.text",
+    "idsync_tui.newspace",
+]
 SRC = Path(__file__).parents[1] / "src"
 
 

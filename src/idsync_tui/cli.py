@@ -13,12 +13,13 @@ import os
 import shutil
 import sys
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import NoReturn, TextIO, cast
 
 from idsync_tui import __version__
 
-SUBCOMMANDS = ("validate", "simulate", "serve", "schema", "import", "export", "diff")
+SUBCOMMANDS = ("validate", "simulate", "serve", "schema", "import", "export", "diff", "new")
 # The schema goes along so that the working copy's `#:schema space-file.schema.json` line finds it.
 DEMO_FILES = ("acme.toml", "acme.profiles.jsonl", "space-file.schema.json")
 
@@ -48,7 +49,7 @@ def _app_parser() -> _Parser:
     parser = command_parser(
         "idsync-tui",
         "Design, check and demo Segment Engage ID Sync configurations: opens the app on a space file. "
-        "Other commands: validate, simulate, diff, schema, import segment, export segment, serve "
+        "Other commands: validate, simulate, diff, schema, import segment, export segment, serve, new "
         "(`idsync-tui COMMAND --help` for each).",
         (
             "idsync-tui                       # the demo space (a working copy)",
@@ -160,6 +161,12 @@ def _simulate_parser() -> _Parser:
     parser.add_argument(
         "--timeline", action="store_true", help="apply the profiles file's change lines after the first sync"
     )
+    parser.add_argument(
+        "--notes",
+        action="store_true",
+        help="with --format jsonl, print every note (a member with nothing to send, an ignored change) to stderr; "
+        "by default stderr gets how many of each kind",
+    )
     return parser
 
 
@@ -195,6 +202,39 @@ class _Out:
             os.close(devnull)
         except (OSError, ValueError, AttributeError):
             pass
+
+
+def _new_parser() -> _Parser:
+    parser = command_parser(
+        "idsync-tui new",
+        "Start a new space file: version = 1 and a [space] table with a key and a name. "
+        "Asks for what is not given; never overwrites a file that holds text.",
+        (
+            'idsync-tui new acme.toml --key acme-prod --name "Acme (production)"',
+            "idsync-tui new acme.toml                # asks for the key and the name",
+        ),
+        ("0 written", "1 the file already holds text (left as it is)", "2 usage, or the file cannot be written"),
+    )
+    parser.add_argument("space", metavar="SPACE", help="the file to create (missing or empty)")
+    parser.add_argument("--key", help="the space key: lower-case letters, digits, - and _ (e.g. acme-prod)")
+    parser.add_argument("--name", help='the space name (e.g. "Acme (production)")')
+    return parser
+
+
+def _ask_on(err: TextIO) -> Callable[[str], str] | None:
+    """A question asked on stderr and answered on stdin, when stdin is a terminal; None otherwise."""
+    if not sys.stdin or not sys.stdin.isatty():
+        return None
+
+    def ask(prompt: str) -> str:
+        err.write(prompt)
+        err.flush()
+        line = sys.stdin.readline()
+        if not line:
+            raise EOFError
+        return line.rstrip("\n")
+
+    return ask
 
 
 def main(argv: list[str] | None = None, out: TextIO | None = None, err: TextIO | None = None) -> int:
@@ -245,6 +285,11 @@ def _main(argv: list[str], out: TextIO, err: TextIO) -> int:
             parser.usage = "%(prog)s OLD NEW [--profiles F] [--format FORMAT]\n       %(prog)s --git REV SPACE [...]"
             reviewdiff.configure(parser)
             return reviewdiff.run(parser, parser.parse_args(argv[1:]), out, err)
+        if argv and argv[0] == "new":
+            from idsync_tui.newspace import run_new
+
+            new = _new_parser().parse_args(argv[1:])
+            return run_new(new.space, new.key, new.name, out, err, _ask_on(err))
         args = _app_parser().parse_args(argv)
         if args.version:
             print(f"idsync-tui {__version__}", file=out)

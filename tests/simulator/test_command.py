@@ -186,3 +186,36 @@ def test_the_readiness_summary_counts_only_what_a_change_line_actually_sends(tmp
     )
     _, _, err = run(space, timeline=True)
     assert err.splitlines()[-1] == "  audience vip -> fb: email 50% (1/2), phone (no values sent)"
+
+
+NOTED = [
+    profile_line("p1", [identifier("user_id", "u1")]),
+    profile_line("p2", []),
+    profile_line("p3", []),
+    profile_line("p4", [identifier("anonymous_id", "a4")]),
+]
+
+
+def test_jsonl_notes_are_summed_up_on_stderr_and_notes_prints_each_one(tmp_path):
+    space = write_space(tmp_path)
+    write_profiles(tmp_path, NOTED)
+    code, out, err = run(space, timeline=True)
+    assert code == 0 and out.count("\n") == 2  # p1's identify and track
+    lines = err.splitlines()
+    assert lines[0].startswith("notes: 3 (--notes prints each one")
+    assert lines[1:] == [
+        "  2 × the profile has no identifiers",
+        "  1 × the profile has only anonymous_id and the space's include_anonymous is off",
+    ]
+    assert not any(line.startswith("note: ") for line in lines)
+    code, out_all, err_all = run(space, timeline=True, notes=True)
+    assert out_all == out
+    noted = [line for line in err_all.splitlines() if line.startswith("note: ")]
+    assert len(noted) == 3 and "p2: the profile has no identifiers" in noted[0]
+    assert "notes: " not in err_all
+
+
+def test_no_notes_no_summary(tmp_path):
+    space = write_space(tmp_path)
+    write_profiles(tmp_path, NOTED[:1])
+    assert run(space, timeline=True)[2] == ""

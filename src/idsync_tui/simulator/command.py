@@ -2,8 +2,8 @@
 
 Exit codes (spec): 0 ran, 1 the space has errors, 2 usage / unreadable. Events go to `out`; bad profile lines go to
 `err` as `PROFILES:LINE: message` and the run goes on. Notices (a member with nothing to send, ignored change
-lines) are part of the readable log in `--format text` and go to `err` as `note: ...` with `--format jsonl`, so
-that stdout stays pure JSON Lines.
+lines) are part of the readable log in `--format text`; with `--format jsonl` stdout stays pure JSON Lines and
+`err` gets a summary of them (how many of each kind), or every one as `note: ...` with `--notes`.
 """
 
 from __future__ import annotations
@@ -31,6 +31,28 @@ def _problems(result: LoadResult) -> list[Problem]:
     except ImportError:  # the rules module is optional for the simulator: the loader's problems still block
         return list(result.problems)
     return list(validate(result))
+
+
+def _kind(message: str) -> str:
+    """A notice's kind: its message up to the first `:` or `;` ("no event", "the profile has no identifiers")."""
+    cut = min((i for i in (message.find(":"), message.find(";")) if i > 0), default=len(message))
+    return message[:cut]
+
+
+def notes_summary(notices: list[Notice]) -> list[str]:
+    """How many notices of each kind, most frequent first, and how to see them all: a few lines for stderr."""
+    if not notices:
+        return []
+    kinds: dict[str, int] = {}
+    for notice in notices:
+        kind = _kind(notice.message)
+        kinds[kind] = kinds.get(kind, 0) + 1
+    total = len(notices)
+    lines = [f"notes: {total} (--notes prints each one, --format text puts them in the log):"]
+    width = len(str(max(kinds.values())))
+    for kind, number in sorted(kinds.items(), key=lambda item: (-item[1], item[0])):
+        lines.append(f"  {number:>{width}} × {kind}")
+    return lines
 
 
 def _keys(kind: str, keys: list[str]) -> str:
@@ -100,7 +122,9 @@ def run_simulate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     )
     text = getattr(args, "format", "jsonl") == "text"
     try:
-        _run(simulation, read_profiles(profiles, space.identifier_limits()), profiles, text, out, err)
+        every_note = bool(getattr(args, "notes", False))
+        items = read_profiles(profiles, space.identifier_limits())
+        _run(simulation, items, profiles, text, every_note, out, err)
     except BrokenPipeError:
         raise  # `simulate | head`: the CLI ends quietly
     except OSError as error:  # the file went away or changed kind after the scan: say so, no traceback
@@ -115,10 +139,12 @@ def _run(
     items: Iterator[Profile | Change | BadLine],
     profiles: Path,
     text: bool,
+    every_note: bool,
     out: TextIO,
     err: TextIO,
 ) -> None:
     render = event_text if text else event_json
+    held: list[Notice] = []  # notices summed up at the end (jsonl without --notes)
     batch: list[str] = []  # events are written in batches: one write per ~1,000 lines
     for output in simulation.run(items):
         if type(output) is dict:
@@ -137,11 +163,15 @@ def _run(
         elif isinstance(output, Notice):
             if text:
                 out.write(notice_text(output) + "\n")
-            else:
+            elif every_note:
                 err.write(notice_text(output, log=False) + "\n")
+            else:
+                held.append(output)
     if batch:
         batch.append("")
         out.write("\n".join(batch))
+    for line in notes_summary(held):
+        err.write(line + "\n")
 
 
 def readiness_summary(readiness: dict[str, dict[str, list[int]]]) -> str:
