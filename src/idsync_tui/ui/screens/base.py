@@ -48,7 +48,7 @@ class SpaceScreen(Screen):
             from idsync_tui.ui.synclog.pane import LogPane
 
             yield LogPane()
-        yield StatusLine()
+        yield StatusLine(markup=False)
         yield KeysBar()
 
     def compose_body(self) -> ComposeResult:

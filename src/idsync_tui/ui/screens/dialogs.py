@@ -103,8 +103,8 @@ class FormDialog(Dialog):
                 else:
                     yield Input(str(spec), id=f"field-{name}", compact=True)
             if self.hint:
-                yield Static(self.hint, classes="hint")
-            yield Static("", classes="message", id="message")
+                yield Static(self.hint, classes="hint", markup=False)
+            yield Static("", classes="message", id="message", markup=False)
             with Horizontal(classes="buttons"):
                 yield Button("OK", id="ok", variant="primary", compact=True)
                 yield Button("Cancel", id="cancel", compact=True)
@@ -208,7 +208,7 @@ class ProblemsDialog(Dialog):
                 yield OptionList(*(Option(problem_prompt(p), id=str(i)) for i, p in enumerate(self.problems)))
             else:
                 yield Static("No problems: every rule passes.")
-            yield Static(self.hint, classes="hint")
+            yield Static(self.hint, classes="hint", markup=False)
 
     @on(OptionList.OptionSelected)
     def jump(self, event: OptionList.OptionSelected) -> None:

@@ -96,7 +96,7 @@ class ConnectionEditor(SpaceScreen):
     def compose_body(self) -> ComposeResult:
         yield Static(id="title")
         yield Static(id="settings")
-        yield Static(id="notice")
+        yield Static(id="notice", markup=False)
         table = RowsTable(id="rows", cursor_type="row", zebra_stripes=True)
         table.add_columns("#", "Segment identifier", "Destination id", "Strategy", "Problems")
         with Horizontal(id="rows-area"):  # stats beside the rows at 120+ columns, two lines under them below that
@@ -419,7 +419,7 @@ class RowDialog(FormDialog):
                     if disabled:
                         label = "all (unavailable: at most 3 rows may use all)"
                     yield RadioButton(label, value=strategy == self.row.strategy, disabled=disabled, name=strategy)
-            yield Static("", classes="message", id="message")
+            yield Static("", classes="message", id="message", markup=False)
             with Horizontal(classes="buttons"):
                 yield Button("OK", id="ok", variant="primary", compact=True)
                 yield Button("Cancel", id="cancel", compact=True)

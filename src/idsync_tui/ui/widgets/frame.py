@@ -41,7 +41,11 @@ class NavBar(Static):
 
 
 class StatusLine(Static):
-    """The last thing that happened: an edit made, refused or undone, a save."""
+    """The last thing that happened: an edit made, refused or undone, a save.
+
+    Plain text, never markup: messages name places like `audiences[high_value].connections[fb]`, whose brackets
+    markup would take for tags and drop.
+    """
 
     DEFAULT_CSS = """
     StatusLine { height: 1; padding: 0 1; color: $text-muted; }

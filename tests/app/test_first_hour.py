@@ -1,0 +1,41 @@
+"""Issue 12, a new user's first hour at 80x24: each rough edge, kept fixed by a Pilot test.
+
+What a person sees is read from the widgets' rendered text (markup applied), not from the data behind them.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from textual.widgets import Label, Static
+
+from idsync_tui.ui.screens.dialogs import ConfirmDialog
+from idsync_tui.ui.widgets.frame import StatusLine
+from tests.app.apphelpers import make_app, open_connection
+
+
+def shown(app, widget_type=Static) -> str:  # type: ignore[no-untyped-def]
+    """Every text of the current screen's widgets of `widget_type`, as rendered, one per line."""
+    return "\n".join(str(widget.render()) for widget in app.screen.query(widget_type))
+
+
+async def test_dialogs_name_places_with_their_keys(space_file: Path) -> None:
+    app = make_app(space_file)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("3", "down", "down", "d")  # braze: used by three_all
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmDialog)
+        assert "audiences[three_all].connections[braze]" in shown(app)
+        await pilot.press("escape", "1", "tab", "x")  # disconnect three_all -> braze
+        await pilot.pause()
+        assert "Remove the connection audiences[three_all].connections[braze]" in shown(app)
+
+
+async def test_undo_and_edit_messages_name_places_with_their_keys(space_file: Path) -> None:
+    app = make_app(space_file)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_connection(pilot, 0, 0)
+        await pilot.press("down", "down", "down", "F", "u")
+        await pilot.pause()
+        status = str(app.screen.query_one(StatusLine).render())
+        assert "undone: set strategy of audiences[three_all].connections[braze].identifiers[4]" in status
