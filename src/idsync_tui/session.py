@@ -13,7 +13,7 @@ from pathlib import Path
 
 from idsync_tui import catalog, rules
 from idsync_tui.space.document import EditError, SpaceDocument
-from idsync_tui.space.loader import LoadResult, rebuild_entry
+from idsync_tui.space.loader import LoadResult, nearest, rebuild_entry
 from idsync_tui.space.model import Audience, Connection, ConnectionRef, DataPath, Destination, IdRow, Journey, Space
 from idsync_tui.space.problems import Problem, count, sort_key
 
@@ -277,3 +277,16 @@ def suggested_destination_key(destination: Destination | None, segment: str) -> 
             guess = catalog.DROPDOWN_SUGGESTIONS.get(destination.type, {}).get(segment)
             return guess if guess in offered else offered[0]
     return segment.replace(".", "_")
+
+
+def preselected_destination_key(destination: Destination | None, row: IdRow) -> str:
+    """What the row dialog's dropdown starts on: the row's key when offered, else the offered key it most likely
+    meant (`Email` -> `EMAIL`), else the suggestion for its Segment identifier (email -> `EMAIL`)."""
+    offered = catalog.offered_keys(destination.type) if destination is not None else None
+    if offered is None or row.destination in offered:
+        return row.destination
+    if row.destination:
+        meant = nearest(row.destination, offered)
+        if meant is not None:
+            return meant
+    return suggested_destination_key(destination, row.segment)

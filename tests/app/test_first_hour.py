@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from textual.widgets import Label, Static
+from textual.widgets import Select, Static
 
 from idsync_tui.ui.screens.dialogs import ConfirmDialog
 from idsync_tui.ui.widgets.frame import StatusLine
@@ -39,3 +39,45 @@ async def test_undo_and_edit_messages_name_places_with_their_keys(space_file: Pa
         await pilot.pause()
         status = str(app.screen.query_one(StatusLine).render())
         assert "undone: set strategy of audiences[three_all].connections[braze].identifiers[4]" in status
+
+
+FACEBOOK_EMAIL = """\
+version = 1
+
+[space]
+key = "fb-space"
+name = "Facebook space"
+
+[[destinations]]
+key = "fb"
+type = "facebook_custom_audiences"
+name = "Facebook"
+
+[[audiences]]
+key = "buyers"
+name = "Buyers"
+
+[[audiences.connections]]
+destination = "fb"
+setup = "customized"
+
+[[audiences.connections.identifiers]]
+segment = "email"
+destination = "Email"
+"""
+
+
+async def test_the_row_dialog_of_an_ids105_row_preselects_the_key_it_meant(tmp_path: Path) -> None:
+    space = tmp_path / "fb.toml"
+    space.write_text(FACEBOOK_EMAIL)
+    app = make_app(space)
+    async with app.run_test(size=(80, 24)) as pilot:
+        assert [p.code for p in app.session.problems if p.is_error] == ["IDS105"]
+        await open_connection(pilot, 0, 0)
+        await pilot.press("enter")  # edit row 1
+        await pilot.pause()
+        assert app.screen.query_one("#destination", Select).value == "EMAIL"
+        await pilot.press("tab", "tab", "tab", "enter")  # destination, strategy, OK
+        await pilot.pause()
+        assert app.session.space.audiences[0].connections[0].identifiers[0].destination == "EMAIL"
+        assert not [p for p in app.session.problems if p.is_error]

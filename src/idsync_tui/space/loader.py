@@ -208,15 +208,21 @@ def _exactly(kind: str, value: Any) -> bool:
     return kind == "any" or type(value) is _EXACT_TYPES.get(kind)
 
 
-def did_you_mean(word: str, choices: tuple[str, ...] | list[str] | Any) -> str:
-    """` Did you mean "x"?` for the nearest choice, or an empty string when nothing is close."""
+def nearest(word: str, choices: tuple[str, ...] | list[str] | Any) -> str | None:
+    """The choice `word` most likely meant (the same but for case, else the closest spelling), or None."""
     names = [str(c) for c in choices]
     folded = str(word).strip().casefold()
     for name in names:  # a difference of case only (EMAIL for email), which difflib scores as no match at all
         if name.casefold() == folded:
-            return f' Did you mean "{name}"?'
+            return name
     close = difflib.get_close_matches(str(word), names, n=1, cutoff=0.6)
-    return f' Did you mean "{close[0]}"?' if close else ""
+    return close[0] if close else None
+
+
+def did_you_mean(word: str, choices: tuple[str, ...] | list[str] | Any) -> str:
+    """` Did you mean "x"?` for the nearest choice, or an empty string when nothing is close."""
+    name = nearest(word, choices)
+    return f' Did you mean "{name}"?' if name is not None else ""
 
 
 def _quoted_list(choices: tuple[Any, ...]) -> str:

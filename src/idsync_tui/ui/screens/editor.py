@@ -16,7 +16,7 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, DataTable, Input, Label, RadioButton, RadioSet, Select, Static
 
 from idsync_tui import catalog
-from idsync_tui.session import Session, owner_label, suggested_destination_key
+from idsync_tui.session import Session, owner_label, preselected_destination_key, suggested_destination_key
 from idsync_tui.space.model import ConnectionRef, DataPath, IdRow
 from idsync_tui.space.problems import Problem
 from idsync_tui.ui.inert import plain
@@ -401,11 +401,10 @@ class RowDialog(FormDialog):
             yield Select(options, value=self.row.segment, allow_blank=False, id="segment", compact=True)
             offered = catalog.offered_keys(self.destination.type) if self.destination else None
             if offered is not None:
-                yield Label(
-                    plain(f"Destination identifier (offered by {self.destination.name or self.destination.key}):")
-                )  # type: ignore[union-attr]
+                offered_by = self.destination.name or self.destination.key  # type: ignore[union-attr]
+                yield Label(plain(f"Destination identifier (offered by {offered_by}):"))
                 choices = [(k, k) for k in offered]
-                value = self.row.destination if self.row.destination in offered else offered[0]
+                value = preselected_destination_key(self.destination, self.row)
                 yield Select(choices, value=value, allow_blank=False, id="destination", compact=True)
             else:
                 yield Label("Destination identifier (free text; use _ rather than .):")
