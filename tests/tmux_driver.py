@@ -81,6 +81,10 @@ class Tmux:
     def screen(self) -> str:
         return self._tmux("capture-pane", "-p", "-J", "-t", "main").stdout  # -J: wrapped lines joined
 
+    def styled_screen(self) -> str:
+        """The screen with its escape sequences (colours, bold, reverse...), as tmux holds each cell."""
+        return self._tmux("capture-pane", "-p", "-e", "-t", "main").stdout
+
     def wait_for(self, *texts: str | tuple[str, ...], timeout: float = 10.0, poll: float = 0.02) -> str:
         """Waits until the screen shows every one of `texts` at once (a tuple counts as its texts); returns it.
 

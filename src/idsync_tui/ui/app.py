@@ -103,7 +103,11 @@ class IdSyncApp(App):
     status: reactive[tuple[str, bool]] = reactive(("", False))
 
     def __init__(self, session: Session, theme: str | None = None) -> None:
-        super().__init__()
+        # With NO_COLOR, Textual drops every colour it draws. Drawn with the terminal's own colours (ansi_color),
+        # it drops them to the terminal's default foreground and background; otherwise it turns each colour into a
+        # grey that can come out black on black (NO_COLOR means no colour, not no contrast). Emphasis and the
+        # cursors then rest on bold / reverse / underline: the NO_COLOR theme (idsync-ansi) draws them so.
+        super().__init__(ansi_color=True if theming.strips_colour() else None)
         self.session = session
         self.status_order = 0  # when what the status line shows happened (messages.next_order)
         # Each screen gets the session when it is made (attributes down); what happens there comes up as messages.

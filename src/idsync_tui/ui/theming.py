@@ -266,6 +266,12 @@ def load_themes(user_dir: Path | None = None, env: Mapping[str, str] | None = No
     return load
 
 
+def strips_colour(env: Mapping[str, str] | None = None) -> bool:
+    """Whether Textual will strip colour: it does when NO_COLOR is present at all, whatever its value."""
+    env = os.environ if env is None else env
+    return "NO_COLOR" in env
+
+
 def pick_theme(
     requested: str | None,
     available: Iterable[str | Theme] | Mapping[str, Any],

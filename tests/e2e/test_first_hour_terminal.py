@@ -1,0 +1,62 @@
+"""Issue 12 end to end: the installed command in tmux, as a new user at 80x24 (and 60x20) would meet it."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.tmux_driver import Tmux, tmux_available
+
+pytestmark = [
+    pytest.mark.e2e,
+    pytest.mark.skipif(not tmux_available(), reason="tmux is not installed (.ci/run installs it)"),
+]
+
+ROOT = Path(__file__).parents[2]
+COMMAND = str(Path(sys.executable).parent / "idsync-tui")
+SGR = re.compile(r"\x1b\[([0-9;:]*)m")
+
+
+def colours_and_styles(styled: str) -> tuple[set[str], set[str]]:
+    """The colours (`38;5;16`, `31`, `48;2;0;0;0`...) and the text styles (`bold`, `reverse`...) a screen uses."""
+    colours: set[str] = set()
+    styles: set[str] = set()
+    names = {1: "bold", 2: "dim", 3: "italic", 4: "underline", 7: "reverse"}
+    for match in SGR.finditer(styled):
+        params = [int(p) if p.isdigit() else 0 for p in re.split("[;:]", match.group(1) or "0")]
+        i = 0
+        while i < len(params):
+            p = params[i]
+            if p in (38, 48, 58) and i + 1 < len(params):
+                size = 3 if params[i + 1] == 5 else 5
+                colours.add(";".join(map(str, params[i : i + size])))
+                i += size
+                continue
+            if 30 <= p <= 37 or 40 <= p <= 47 or 90 <= p <= 97 or 100 <= p <= 107:
+                colours.add(str(p))
+            elif p in names:
+                styles.add(names[p])
+            i += 1
+    return colours, styles
+
+
+@pytest.mark.parametrize("term", ["xterm-256color", "linux"])
+def test_no_color_draws_in_the_terminals_own_colours_with_reverse_and_bold_for_emphasis(
+    tmp_path: Path, term: str
+) -> None:
+    space = tmp_path / "space.toml"
+    shutil.copyfile(ROOT / "tests" / "app" / "space.toml", space)
+    with Tmux([COMMAND, str(space)], env={"NO_COLOR": "1", "TERM": term}) as tmux:
+        tmux.wait_for("Opened", "Test space", "three_all")
+        for keys, wait in (((), "three_all"), (("Tab", "Enter"), "ID Sync"), (("Enter",), "Strategy:")):
+            tmux.send(*keys)
+            tmux.wait_for(wait)
+            colours, styles = colours_and_styles(tmux.styled_screen())
+            # No cell names a colour: every one is the terminal's default foreground on its default background,
+            # so nothing can come out black on black.
+            assert colours == set(), f"colours drawn with NO_COLOR set ({term}): {sorted(colours)}"
+            assert {"reverse", "bold"} <= styles  # the cursor and the emphasis still show
