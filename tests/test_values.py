@@ -6,7 +6,7 @@ import datetime
 import tomllib
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from idsync_tui.space.model import Condition
@@ -40,6 +40,7 @@ toml_scalars = (
 )
 
 
+@settings(deadline=None)  # a loaded machine is not a failure
 @given(st.lists(toml_scalars, max_size=5) | toml_scalars)
 def test_toml_value_reads_back_as_the_same_value(value: object) -> None:
     assert tomllib.loads(f"v = {toml_value(value)}")["v"] == value

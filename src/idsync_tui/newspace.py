@@ -6,7 +6,6 @@ already holds anything but white space is never overwritten: the person's text i
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -15,6 +14,7 @@ from typing import TextIO
 
 from idsync_tui.space.loader import SPACE_KEY_PATTERN
 from idsync_tui.space.store import sha256_of, write_atomic
+from idsync_tui.space.values import toml_string
 
 MAX_NAME_CHARS = 200
 
@@ -65,14 +65,13 @@ def space_text(key: str, name: str) -> str:
     problem = key_problem(key) or name_problem(name)
     if problem:
         raise ValueError(problem)
-    # A JSON string is a TOML basic string (the same escapes), so any name is written exactly.
     return (
         "# An ID Sync space. Open it with `idsync-tui FILE` to add destinations, audiences and journeys.\n"
         "version = 1\n"
         "\n"
         "[space]\n"
-        f"key = {json.dumps(key)}\n"
-        f"name = {json.dumps(name.strip(), ensure_ascii=False)}\n"
+        f"key = {toml_string(key)}\n"
+        f"name = {toml_string(name.strip())}\n"
     )
 
 

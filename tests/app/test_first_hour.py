@@ -81,3 +81,16 @@ async def test_the_row_dialog_of_an_ids105_row_preselects_the_key_it_meant(tmp_p
         await pilot.pause()
         assert app.session.space.audiences[0].connections[0].identifiers[0].destination == "EMAIL"
         assert not [p for p in app.session.problems if p.is_error]
+
+
+DEMO = Path(__file__).parents[2] / "src" / "idsync_tui" / "demo" / "acme.toml"
+
+
+async def test_conditions_read_as_the_file_writes_them(tmp_path: Path) -> None:
+    space = tmp_path / "acme.toml"
+    space.write_text(DEMO.read_text())
+    app = make_app(space)
+    async with app.run_test(size=(80, 24)):
+        detail = str(app.screen.query_one("#detail", Static).render())
+        assert 'plan in ["pro", "team"]' in detail
+        assert "['pro', 'team']" not in detail

@@ -15,7 +15,7 @@ def toml_value(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, str):
-        return json.dumps(value, ensure_ascii=False)  # a JSON string is a TOML basic string
+        return toml_string(value)
     if isinstance(value, int):
         return str(value)
     if isinstance(value, float):
@@ -30,12 +30,17 @@ def toml_value(value: Any) -> str:
         return "[" + ", ".join(toml_value(item) for item in value) + "]"
     if isinstance(value, dict):
         return "{ " + ", ".join(f"{_toml_key(str(k))} = {toml_value(v)}" for k, v in value.items()) + " }"
-    return json.dumps(str(value), ensure_ascii=False)
+    return toml_string(str(value))
+
+
+def toml_string(text: str) -> str:
+    """`text` as a TOML basic string: JSON's escapes, which TOML shares, and DEL escaped too (TOML forbids it raw)."""
+    return json.dumps(text, ensure_ascii=False).replace("\x7f", "\\u007f")
 
 
 def _toml_key(key: str) -> str:
     bare = key and all(c.isascii() and (c.isalnum() or c in "-_") for c in key)
-    return key if bare else json.dumps(key, ensure_ascii=False)
+    return key if bare else toml_string(key)
 
 
 def condition_text(condition: Condition) -> str:

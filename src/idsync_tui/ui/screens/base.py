@@ -19,6 +19,7 @@ from idsync_tui.session import Session
 from idsync_tui.space.document import SpaceDocument
 from idsync_tui.space.model import Condition, Connection, DataPath
 from idsync_tui.space.problems import count
+from idsync_tui.space.values import condition_text
 from idsync_tui.ui.inert import plain
 from idsync_tui.ui.messages import Edited, OpenEditor, StatusMessage
 from idsync_tui.ui.widgets.frame import NavBar, StatusLine
@@ -117,8 +118,7 @@ def conditions_text(conditions: tuple[Condition, ...], empty: str) -> Text:
         return Text(empty, style="dim")
     text = Text()
     for condition in conditions:
-        value = "" if condition.op == "exists" and condition.value is None else f" {condition.value!r}"
-        text.append(f"  • {condition.trait} {condition.op}{value}\n")
+        text.append(f"  • {condition_text(condition)}\n")  # as the file has it: true, ["pro", "team"]
     text.rstrip()
     return text
 
