@@ -94,3 +94,64 @@ async def test_conditions_read_as_the_file_writes_them(tmp_path: Path) -> None:
         detail = str(app.screen.query_one("#detail", Static).render())
         assert 'plan in ["pro", "team"]' in detail
         assert "['pro', 'team']" not in detail
+
+
+async def test_home_end_pageup_pagedown_move_the_cursor_in_every_list(tmp_path: Path) -> None:
+    from textual.widgets import DataTable
+
+    from tests.spaces import generate_space
+
+    space = tmp_path / "big.toml"
+    space.write_text(generate_space(300))
+    app = make_app(space)
+    async with app.run_test(size=(80, 24)) as pilot:
+        table = app.screen.query_one("#audiences", DataTable)
+        await pilot.press("end")  # the last row of the whole list, also the rows not added yet
+        await pilot.pause()
+        assert table.cursor_row == 299 and table.scroll_x == 0
+        assert app.screen.audience.key == "audience_00299"  # type: ignore[attr-defined]
+        await pilot.press("home")
+        assert table.cursor_row == 0
+        await pilot.press("pagedown")
+        down = table.cursor_row
+        assert down > 5
+        await pilot.press("pageup")
+        assert table.cursor_row == 0
+        await pilot.press("tab", "end")  # the connections list
+        connections = app.screen.query_one("#connections", DataTable)
+        assert connections.has_focus and connections.cursor_row == connections.row_count - 1 > 0
+        assert connections.scroll_x == 0
+        await pilot.press("home")
+        assert connections.cursor_row == 0
+        await pilot.press("enter", "end")  # the ID Sync editor's rows
+        await pilot.pause()
+        rows = app.screen.query_one("#rows", DataTable)
+        assert rows.cursor_row == rows.row_count - 1 > 0 and rows.scroll_x == 0
+        await pilot.press("home")
+        assert rows.cursor_row == 0
+
+
+async def test_screen_keys_go_to_the_screen_from_the_editor_and_escape_leaves_it(space_file: Path) -> None:
+    from idsync_tui.ui.screens.audiences import AudiencesScreen
+    from idsync_tui.ui.screens.editor import ConnectionEditor
+    from idsync_tui.ui.screens.journeys import JourneysScreen
+
+    app = make_app(space_file)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_connection(pilot, 0, 0)
+        assert isinstance(app.screen, ConnectionEditor)
+        await pilot.press("1")  # from inside the editor: the audience list
+        await pilot.pause()
+        assert isinstance(app.screen, AudiencesScreen)
+        await open_connection(pilot, 0, 0)
+        await pilot.press("2")
+        await pilot.pause()
+        assert isinstance(app.screen, JourneysScreen)
+        await pilot.press("1")  # back: the audience list, not the editor left open
+        await pilot.pause()
+        assert isinstance(app.screen, AudiencesScreen)
+        await open_connection(pilot, 0, 0)
+        await pilot.press("tab")  # focus off the rows: escape still leaves
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, AudiencesScreen)

@@ -14,7 +14,7 @@ from textual.binding import Binding
 from textual.content import Content
 from textual.filter import LineFilter
 from textual.reactive import reactive
-from textual.screen import Screen
+from textual.screen import ModalScreen, Screen
 
 from idsync_tui.session import Found, Outcome, Session
 from idsync_tui.space import store
@@ -213,6 +213,10 @@ class IdSyncApp(App):
         log.toggle()
 
     async def action_show(self, mode: str) -> None:
+        """A screen key goes to that screen's own list, from anywhere: the ID Sync editor is left first (it is
+        pushed on the screen it was opened from, which would otherwise show it again)."""
+        while len(self.screen_stack) > 1 and not isinstance(self.screen, ModalScreen):
+            await self.pop_screen()
         await self.switch_mode(mode)
 
     def action_undo(self) -> None:

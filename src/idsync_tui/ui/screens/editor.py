@@ -22,6 +22,7 @@ from idsync_tui.space.problems import Problem
 from idsync_tui.ui.inert import plain
 from idsync_tui.ui.screens.base import SpaceScreen
 from idsync_tui.ui.screens.dialogs import FormDialog
+from idsync_tui.ui.widgets.list_table import RowTable
 from idsync_tui.ui.widgets.stats import WIDE, ConnectionStats
 
 # What to press to fix a flagged row, shown beside its problem.
@@ -51,7 +52,7 @@ def on_off(value: bool) -> Text:
     return Text("on ", style="bold green") if value else Text("off", style="dim")
 
 
-class RowsTable(DataTable):
+class RowsTable(RowTable):
     """The identifier rows; its keys act on the highlighted row."""
 
     BINDINGS = [

@@ -32,6 +32,7 @@ from idsync_tui.space.model import ConnectionRef, DataPath, Space
 from idsync_tui.ui.inert import plain
 from idsync_tui.ui.messages import OpenEditor
 from idsync_tui.ui.screens.base import SpaceScreen
+from idsync_tui.ui.widgets.list_table import RowTable
 
 READ_CAP = 10_000  # profiles read from a file; the screen says when a file has more
 LIST_CAP = 1_000  # rows the list shows at once; the search narrows the rest down
@@ -79,7 +80,7 @@ def profile_events(
     return True, outputs
 
 
-class ProfilesTable(DataTable):
+class ProfilesTable(RowTable):
     """The profiles list: id, identifier values kept, audiences the profile is a member of."""
 
 

@@ -16,7 +16,29 @@ MIN_FIRST_CHUNK = 30
 CHUNK = 200
 
 
-class ListTable(DataTable):
+class RowTable(DataTable):
+    """A table of rows, one highlighted: Home / End go to the first / last row (DataTable's scroll sideways),
+    PageUp / PageDown move the cursor a screenful (DataTable's own)."""
+
+    BINDINGS = [
+        Binding("home", "cursor_first", "First row", show=False, id="rows.first"),
+        Binding("end", "cursor_last", "Last row", show=False, id="rows.last"),
+    ]
+
+    def total_rows(self) -> int:
+        """Every row of the list, including rows not added yet."""
+        return self.row_count
+
+    def action_cursor_first(self) -> None:
+        if self.total_rows():
+            self.move_cursor(row=0)
+
+    def action_cursor_last(self) -> None:
+        if self.total_rows():
+            self.move_cursor(row=self.total_rows() - 1)
+
+
+class ListTable(RowTable):
     """A list the screens fill from the session: an edit updates the cells it changed, a new list comes in chunks.
 
     DataTable measures every cell of every new row before the next frame (~0.15 ms a row here), so a 1,000-row list
@@ -59,6 +81,9 @@ class ListTable(DataTable):
 
     def update_cell_at(self, coordinate: Coordinate, value: CellType, *, update_width: bool = False) -> None:
         super().update_cell_at(coordinate, _cell(value), update_width=update_width)
+
+    def total_rows(self) -> int:
+        return len(self._pending[0]) if self._pending is not None else self.row_count
 
     def add_pending(self, upto: int | None = None) -> None:
         """Adds pending rows: a chunk, or every row up to and including `upto`."""
