@@ -155,3 +155,18 @@ async def test_screen_keys_go_to_the_screen_from_the_editor_and_escape_leaves_it
         await pilot.press("escape")
         await pilot.pause()
         assert isinstance(app.screen, AudiencesScreen)
+
+
+def test_middle_ellipsis_keeps_the_start_and_the_file_name() -> None:
+    from rich.cells import cell_len
+
+    from idsync_tui.ui.widgets.frame import header_line, middle_ellipsis
+
+    path = "/home/someone/.local/share/idsync-tui/demo/acme.toml"
+    assert middle_ellipsis(path, 100) == path
+    short = middle_ellipsis(path, 30)
+    assert cell_len(short) == 30 and short.startswith("/home") and short.endswith("/demo/acme.toml") and "…" in short
+    assert middle_ellipsis(path, 12) == "/…/acme.toml"
+    for width in (40, 60, 80, 120):
+        line = header_line("Acme Outfitters (production)", "demo copy: ", path, True, width)
+        assert line.cell_len <= width and line.plain.rstrip().endswith("● unsaved"), (width, line.plain)

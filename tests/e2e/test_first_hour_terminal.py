@@ -60,3 +60,22 @@ def test_no_color_draws_in_the_terminals_own_colours_with_reverse_and_bold_for_e
             # so nothing can come out black on black.
             assert colours == set(), f"colours drawn with NO_COLOR set ({term}): {sorted(colours)}"
             assert {"reverse", "bold"} <= styles  # the cursor and the emphasis still show
+
+
+@pytest.mark.parametrize("size", [(80, 24), (60, 20)])
+def test_the_unsaved_marker_and_the_counts_always_show_the_path_is_shortened_in_the_middle(
+    tmp_path: Path, size: tuple[int, int]
+) -> None:
+    folder = tmp_path / "a-rather-long-folder-name" / "that-keeps-going" / "and-going"
+    folder.mkdir(parents=True)
+    space = folder / "space.toml"
+    shutil.copyfile(ROOT / "tests" / "app" / "space.toml", space)
+    width, height = size
+    with Tmux([COMMAND, str(space)], width=width, height=height) as tmux:
+        tmux.wait_for("Opened", "Test space", "three_all")
+        tmux.send("Tab", "Enter", "i")  # an edit: Send Identify on
+        screen = tmux.wait_for("● unsaved", "send_identify: on")
+        header, nav = screen.splitlines()[:2]
+        assert header.rstrip().endswith("● unsaved")
+        assert "…" in header and "space.toml" in header  # the middle of the path gives way, not its file name
+        assert "✖ 0" in nav and "⚠ 2" in nav and nav.rstrip().endswith("p")

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import gc
 from collections.abc import Iterable
-from pathlib import Path
 
 from textual.app import App, SystemCommand
 from textual.binding import Binding
@@ -30,6 +29,7 @@ from idsync_tui.ui.screens.audiences import AudiencesScreen
 from idsync_tui.ui.screens.base import SpaceScreen
 from idsync_tui.ui.screens.destinations import DestinationsScreen
 from idsync_tui.ui.screens.journeys import JourneysScreen
+from idsync_tui.ui.widgets.frame import short_path
 
 # Cursor and scroll keys every list has: summed up in one line of the keys help instead of listed.
 NAVIGATION_ACTIONS = ("cursor_", "scroll_", "select_cursor", "page_", "focus_next", "focus_previous", "copy_text")
@@ -67,15 +67,6 @@ READ_ONLY_REFUSAL = "Not saved: this session is read-only (--read-only); edits s
 def collect_cycles_again() -> None:
     gc.freeze()
     gc.enable()
-
-
-def short_path(path: Path | None) -> str:
-    """The path as a person reads it in an 80-column header: the home folder as `~`."""
-    if path is None:
-        return "(no file)"
-    home = str(Path.home())
-    text = str(path)
-    return "~" + text[len(home) :] if text == home or text.startswith(home + "/") else text
 
 
 class IdSyncApp(App):

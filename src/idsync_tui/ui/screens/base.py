@@ -13,7 +13,7 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.screen import Screen
-from textual.widgets import DataTable, Header
+from textual.widgets import DataTable
 
 from idsync_tui.session import Session
 from idsync_tui.space.document import SpaceDocument
@@ -22,7 +22,7 @@ from idsync_tui.space.problems import count
 from idsync_tui.space.values import condition_text
 from idsync_tui.ui.inert import plain
 from idsync_tui.ui.messages import Edited, OpenEditor, StatusMessage
-from idsync_tui.ui.widgets.frame import NavBar, StatusLine
+from idsync_tui.ui.widgets.frame import NavBar, StatusLine, TitleBar, short_path
 from idsync_tui.ui.widgets.keysbar import KeysBar
 from idsync_tui.ui.widgets.list_table import ConnectionsTable
 
@@ -42,7 +42,7 @@ class SpaceScreen(Screen):
         self.session = session
 
     def compose(self) -> ComposeResult:
-        yield Header(show_clock=False, icon="≡")
+        yield TitleBar()
         yield NavBar()
         yield from self.compose_body()
         if getattr(self.app, "sync_log", None) is not None:  # the sync log (l) has been opened: every screen has it
@@ -75,7 +75,12 @@ class SpaceScreen(Screen):
         return pane
 
     def _redraw(self, _revision: int) -> None:
-        self.query_one(NavBar).render_for(self.session)
+        session = self.session
+        space = session.space
+        self.query_one(TitleBar).show(
+            space.name or space.key, "demo copy: " if session.demo else "", short_path(session.path), session.dirty
+        )
+        self.query_one(NavBar).render_for(session)
         self.refresh_view()
 
     def _show_status(self, status: tuple[str, bool]) -> None:
