@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import shutil
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -55,10 +56,15 @@ def test_no_color_draws_in_the_terminals_own_colours_with_reverse_and_bold_for_e
         for keys, wait in (((), "three_all"), (("Tab", "Enter"), "ID Sync"), (("Enter",), "Strategy:")):
             tmux.send(*keys)
             tmux.wait_for(wait)
-            colours, styles = colours_and_styles(tmux.styled_screen())
-            # No cell names a colour: every one is the terminal's default foreground on its default background,
-            # so nothing can come out black on black.
-            assert colours == set(), f"colours drawn with NO_COLOR set ({term}): {sorted(colours)}"
+            deadline = time.monotonic() + 10
+            while True:  # the screen is drawn in several writes: read it until the cursor (reverse) is there
+                colours, styles = colours_and_styles(tmux.styled_screen())
+                # No cell names a colour: every one is the terminal's default foreground on its default
+                # background, so nothing can come out black on black.
+                assert colours == set(), f"colours drawn with NO_COLOR set ({term}): {sorted(colours)}"
+                if {"reverse", "bold"} <= styles or time.monotonic() > deadline:
+                    break
+                time.sleep(0.05)
             assert {"reverse", "bold"} <= styles  # the cursor and the emphasis still show
 
 
