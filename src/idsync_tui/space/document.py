@@ -976,7 +976,7 @@ def _decode(raw: bytes, path: Path) -> str:
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError as error:
-        raise SpaceReadError(loader._utf8_problem(raw, error, str(path)).message) from None
+        raise SpaceReadError(f"{path}: {loader._utf8_problem(raw, error, str(path)).message}") from None
 
 
 def _keys(entries: Any) -> list[str]:
