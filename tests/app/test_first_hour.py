@@ -170,3 +170,26 @@ def test_middle_ellipsis_keeps_the_start_and_the_file_name() -> None:
     for width in (40, 60, 80, 120):
         line = header_line("Acme Outfitters (production)", "demo copy: ", path, True, width)
         assert line.cell_len <= width and line.plain.rstrip().endswith("● unsaved"), (width, line.plain)
+
+
+async def test_the_diff_view_never_wraps_a_long_line_into_what_looks_like_another_line(space_file: Path) -> None:
+    from textual.containers import ScrollableContainer
+
+    from idsync_tui.ui.screens.dialogs import TextDialog
+
+    app = make_app(space_file)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_connection(pilot, 0, 0)
+        await pilot.press("e")  # event names: a long one makes a long diff line
+        await pilot.pause()
+        await pilot.press("ctrl+u", *("Audience Entered the very long campaign name " * 2), "enter")
+        await pilot.pause()
+        await pilot.press("v")
+        await pilot.pause()
+        assert isinstance(app.screen, TextDialog)
+        body = app.screen.body.plain  # type: ignore[union-attr]
+        assert max(len(line) for line in body.splitlines()) > 80
+        text = app.screen.query_one(ScrollableContainer).query_one(Static)
+        assert text.size.height == body.count("\n") + 1  # one screen line per diff line
+        container = app.screen.query_one(ScrollableContainer)
+        assert container.virtual_size.width > container.size.width  # it scrolls sideways instead

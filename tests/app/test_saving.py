@@ -48,7 +48,7 @@ async def test_warnings_do_not_block_saving(space_file: Path) -> None:
     assert "send_identify = true" in space_file.read_text()
 
 
-async def test_a_file_changed_on_disk_offers_cancel_overwrite_and_reload(space_file: Path) -> None:
+async def test_a_file_changed_on_disk_offers_cancel_first_then_overwrite_and_reload(space_file: Path) -> None:
     app = make_app(space_file)
     async with app.run_test(size=(80, 24)) as pilot:
         await open_connection(pilot, DEFAULTS, 0)
@@ -59,13 +59,14 @@ async def test_a_file_changed_on_disk_offers_cancel_overwrite_and_reload(space_f
         await pilot.press("w")
         await pilot.pause()
         assert isinstance(app.screen, ConfirmDialog) and "changed on disk" in app.screen.title_text
-        await pilot.press("right", "right", "enter")  # Cancel
+        await pilot.press("enter")  # Cancel: what enter does, so it never throws anything away
         await pilot.pause()
         assert space_file.read_text() == theirs and app.session.dirty
+        assert app.session.space.audiences[DEFAULTS].connections[0].send_identify
 
         await pilot.press("w")
         await pilot.pause()
-        await pilot.press("right", "enter")  # Overwrite
+        await pilot.press("left", "enter")  # Overwrite
         await pilot.pause()
         mine = space_file.read_text()
         assert "send_identify = true" in mine and "Renamed by a colleague" not in mine
@@ -81,11 +82,45 @@ async def test_reload_drops_the_edits_and_reads_the_file_again(space_file: Path)
         space_file.write_text(theirs)
         await pilot.press("w")
         await pilot.pause()
-        await pilot.press("enter")  # Reload
+        await pilot.press("left", "left", "enter")  # Reload…: asks again, and enter there is Cancel too
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmDialog) and "drop your edits" in app.screen.title_text
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmDialog) and "changed on disk" in app.screen.title_text  # back
+        assert app.session.dirty and app.session.space.name == "Test space"
+        await pilot.press("left", "left", "enter", "left", "enter")  # Reload…, then Reload, drop my edits
         await pilot.pause()
         assert app.session.space.name == "Renamed by a colleague"
         assert not app.session.dirty
         assert "Reloaded" in app.status[0]
+    assert space_file.read_text() == theirs
+
+
+async def test_in_a_conflict_the_diff_shows_their_change_and_what_saving_would_overwrite(space_file: Path) -> None:
+    app = make_app(space_file)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_connection(pilot, DEFAULTS, 0)
+        await pilot.press("i")
+        theirs = space_file.read_text().replace('name = "Test space"', 'name = "Renamed by a colleague"')
+        space_file.write_text(theirs)
+        await pilot.press("w")
+        await pilot.pause()
+        await pilot.press("left", "left", "left", "enter")  # Diff
+        await pilot.pause()
+        assert isinstance(app.screen, TextDialog)
+        shown = app.screen.body.plain  # type: ignore[union-attr]
+        mine, overwrite = shown.split("What Overwrite would do")
+        assert '-name = "Test space"' in mine and '+name = "Renamed by a colleague"' in mine
+        assert "send_identify" not in mine
+        assert '-name = "Renamed by a colleague"' in overwrite and '+name = "Test space"' in overwrite
+        assert "+send_identify = true" in overwrite
+        await pilot.press("escape")  # back to the question
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmDialog) and "changed on disk" in app.screen.title_text
+        await pilot.press("escape", "v")  # v, later, shows the same two sides while the conflict lasts
+        await pilot.pause()
+        assert isinstance(app.screen, TextDialog) and "What Overwrite would do" in app.screen.body.plain  # type: ignore[union-attr]
     assert space_file.read_text() == theirs
 
 

@@ -230,6 +230,37 @@ class SpaceDocument:
             )
         )
 
+    def disk_changes(self) -> tuple[str, str] | None:
+        """When the file on disk is no longer what was loaded or last saved (someone else wrote it): two diffs,
+        their change (the text as loaded -> the file now) and what saving would overwrite (the file now -> the
+        current text). None while the file is still what was loaded."""
+        if self.path is None:
+            return None
+        try:
+            raw: bytes | None = self.path.read_bytes()
+        except FileNotFoundError:
+            raw = None
+        except OSError:
+            return None
+        if (store.sha256_of(raw) if raw is not None else None) == self._disk_hash:
+            return None
+        disk = raw.decode("utf-8", errors="replace") if raw is not None else ""
+        name = self.path.name
+        now = f"{name} (on disk now)" if raw is not None else f"{name} (deleted from disk)"
+        theirs = difflib.unified_diff(
+            self._saved_text.splitlines(keepends=True),
+            disk.splitlines(keepends=True),
+            fromfile=f"{name} (as you opened it)",
+            tofile=now,
+        )
+        overwrite = difflib.unified_diff(
+            disk.splitlines(keepends=True),
+            self.text.splitlines(keepends=True),
+            fromfile=now,
+            tofile=f"{name} (yours: what saving writes)",
+        )
+        return "".join(theirs), "".join(overwrite)
+
     # -- saving ------------------------------------------------------------------------------------------
     def verify(self) -> None:
         """Raises `SaveVerifyError` unless the current text reads back (tomllib) as the intended data."""

@@ -6,6 +6,7 @@ The editor, the dialogs and the sync log are imported when first used: the first
 from __future__ import annotations
 
 import gc
+from pathlib import Path
 from collections.abc import Iterable
 
 from textual.app import App, SystemCommand
@@ -225,11 +226,15 @@ class IdSyncApp(App):
         )
 
     def action_diff(self) -> None:
-        from idsync_tui.ui.screens.dialogs import TextDialog, diff_text
+        from idsync_tui.ui.screens.dialogs import TextDialog, conflict_text, diff_text
 
+        changes = self.session.document.disk_changes()
+        if changes is not None:  # someone else wrote the file: show their change and what saving would overwrite
+            self.push_screen(TextDialog("The file changed on disk", conflict_text(*changes), wrap=False))
+            return
         diff = self.session.document.diff()
         body = diff_text(diff) if diff else "No changes: the file on disk is what you see."
-        self.push_screen(TextDialog("What saving would write (diff against the file on disk)", body))
+        self.push_screen(TextDialog("What saving would write (diff against the file on disk)", body, wrap=False))
 
     def action_help(self) -> None:
         """The keys that work here: the focused panel's first, then the screen's, then the app's, by binding id."""
@@ -295,26 +300,13 @@ class IdSyncApp(App):
                         ("Save as…", "save_as", "primary"),
                         ("Cancel", "cancel", "default"),
                     ],
+                    default="cancel",  # enter never writes over a protected file
                 ),
                 lambda choice: self.resolve_read_only(choice, force, then_quit),
             )
             return
         except SaveConflict:
-            self.push_screen(
-                ConfirmDialog(
-                    "The file changed on disk",
-                    f"{self.session.path} was changed by something else since it was opened.\n"
-                    "Reload: drop your edits and read the file again.\n"
-                    "Overwrite: write your version over theirs.\n"
-                    "Cancel: keep editing (v shows your changes).",
-                    [
-                        ("Reload", "reload", "warning"),
-                        ("Overwrite", "overwrite", "error"),
-                        ("Cancel", "cancel", "default"),
-                    ],
-                ),
-                lambda choice: self.resolve_conflict(choice, then_quit),
-            )
+            self.ask_about_conflict(then_quit)
             return
         except SaveVerifyError as error:
             self.say(f"Not saved, the file is untouched: {error}", error=True)
@@ -331,24 +323,74 @@ class IdSyncApp(App):
         if then_quit:
             self.exit(0)
 
+    def ask_about_conflict(self, then_quit: bool) -> None:
+        """The file changed on disk: Cancel is what enter does; Reload asks again; the diff shows both sides."""
+        from idsync_tui.ui.screens.dialogs import ConfirmDialog
+
+        self.push_screen(
+            ConfirmDialog(
+                "The file changed on disk",
+                f"{self.session.path} was changed by something else since it was opened.\n"
+                "Diff: what they changed, and what saving over it would write.\n"
+                "Reload: drop your edits and read the file again (asks first).\n"
+                "Overwrite: write your version over theirs.\n"
+                "Cancel: keep editing; nothing is written.",
+                [
+                    ("Diff", "diff", "primary"),
+                    ("Reload…", "reload", "warning"),
+                    ("Overwrite", "overwrite", "error"),
+                    ("Cancel", "cancel", "default"),
+                ],
+                default="cancel",
+            ),
+            lambda choice: self.resolve_conflict(choice, then_quit),
+        )
+
     def resolve_conflict(self, choice: str | None, then_quit: bool) -> None:
+        from idsync_tui.ui.screens.dialogs import ConfirmDialog, TextDialog, conflict_text
+
         if choice == "overwrite":
             self.write(force=True, then_quit=then_quit)
-        elif choice == "reload":
-            try:
-                self.session.reload()
-            except Exception as error:  # noqa: BLE001 - deleted, a symlink loop, not UTF-8...: keep the edits
-                reason = str(error) if isinstance(error, SpaceReadError) else f"{type(error).__name__}: {error}"
-                self.say(
-                    f"Could not reload ({reason}); your edits are kept: w saves them there (recreating the file), "
-                    "W saves them elsewhere",
-                    error=True,
-                )
+        elif choice == "diff":
+            changes = self.session.document.disk_changes()
+            if changes is None:  # the file went back to what was opened: a save goes through now
+                self.say("The file on disk is as you opened it again: w saves")
                 return
-            self.changed()
-            self.say(f"Reloaded {self.session.path} from disk; your edits were dropped")
+            self.push_screen(
+                TextDialog("The file changed on disk", conflict_text(*changes), wrap=False),
+                lambda _closed: self.ask_about_conflict(then_quit),
+            )
+        elif choice == "reload":
+
+            def reload(sure: str | None) -> None:
+                if sure != "reload":
+                    self.ask_about_conflict(then_quit)
+                    return
+                try:
+                    self.session.reload()
+                except Exception as error:  # noqa: BLE001 - deleted, a symlink loop, not UTF-8...: keep the edits
+                    reason = str(error) if isinstance(error, SpaceReadError) else f"{type(error).__name__}: {error}"
+                    self.say(
+                        f"Could not reload ({reason}); your edits are kept: w saves them there (recreating the "
+                        "file), W saves them elsewhere",
+                        error=True,
+                    )
+                    return
+                self.changed()
+                self.say(f"Reloaded {self.session.path} from disk; your edits were dropped")
+
+            self.push_screen(
+                ConfirmDialog(
+                    "Reload and drop your edits?",
+                    f"Your unsaved edits to {self.session.path} will be lost (undo cannot bring them back); "
+                    "the file is read again as it is on disk now.",
+                    [("Reload, drop my edits", "reload", "error"), ("Cancel", "cancel", "default")],
+                    default="cancel",
+                ),
+                reload,
+            )
         else:
-            self.say("Not saved: the file on disk was left as it is")
+            self.say("Not saved: the file on disk was left as it is (v shows both sides)")
 
     def resolve_read_only(self, choice: str | None, force: bool, then_quit: bool) -> None:
         if choice == "replace":

@@ -10,7 +10,7 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.containers import Horizontal, ScrollableContainer, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, OptionList, Select, Static
 from textual.widgets.option_list import Option
@@ -59,11 +59,14 @@ class ConfirmDialog(Dialog):
         Binding("right", "app.focus_next", "Next", show=False, id="dialog.next"),
     ]
 
-    def __init__(self, title: str, body: str, choices: Iterable[tuple[str, str, str]]) -> None:
+    def __init__(
+        self, title: str, body: str, choices: Iterable[tuple[str, str, str]], default: str | None = None
+    ) -> None:
         super().__init__()
         self.title_text = title
         self.body = body
         self.choices = list(choices)  # (label, value, variant)
+        self.default = default  # the choice focused at first (enter takes it); None: the first one
 
     def compose(self) -> ComposeResult:
         with Vertical():
@@ -74,7 +77,10 @@ class ConfirmDialog(Dialog):
                     yield Button(label, id=f"choice-{value}", variant=variant, compact=True)  # type: ignore[arg-type]
 
     def on_mount(self) -> None:
-        self.query(Button).first().focus()
+        if self.default is not None:
+            self.query_one(f"#choice-{self.default}", Button).focus()
+        else:
+            self.query(Button).first().focus()
 
     @on(Button.Pressed)
     def chosen(self, event: Button.Pressed) -> None:
@@ -222,23 +228,29 @@ class TextDialog(Dialog):
     BINDINGS = [CANCEL, Binding("q", "cancel", "Close", id="text.close")]
     DEFAULT_CSS = """
     TextDialog > Vertical { width: 100%; height: 100%; }
-    TextDialog VerticalScroll { height: 1fr; }
+    TextDialog ScrollableContainer { height: 1fr; }
+    TextDialog .nowrap { width: auto; text-wrap: nowrap; }
     """
 
-    def __init__(self, title: str, body: Text | str) -> None:
+    def __init__(self, title: str, body: Text | str, wrap: bool = True) -> None:
+        """`wrap=False` (a diff): long lines run off to the right and scroll sideways, so a wrapped line's
+        second half can never pass for a line of its own."""
         super().__init__()
         self.title_text = title
         self.body = body
+        self.wrap = wrap
 
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Label(plain(self.title_text), classes="title")
-            with VerticalScroll():
-                yield Static(plain(self.body) if isinstance(self.body, str) else self.body)
-            yield Static("escape / q: close · arrows, page up / down: scroll", classes="hint")
+            with ScrollableContainer():
+                body = plain(self.body) if isinstance(self.body, str) else self.body
+                yield Static(body, classes="" if self.wrap else "nowrap")
+            hint = "escape / q: close · arrows, page up / down: scroll"
+            yield Static(hint if self.wrap else hint + " (← → for long lines)", classes="hint")
 
     def on_mount(self) -> None:
-        self.query_one(VerticalScroll).focus()
+        self.query_one(ScrollableContainer).focus()
 
 
 def diff_text(diff: str) -> Text:
@@ -252,6 +264,16 @@ def diff_text(diff: str) -> Text:
         elif line.startswith("@@"):
             style = "cyan"
         text.append(inert(line) + "\n", style=style)
+    return text
+
+
+def conflict_text(theirs: str, overwrite: str) -> Text:
+    """What changed on disk behind the session's back, and what saving over it would do."""
+    text = Text()
+    text.append("Their change: the file as you opened it → the file on disk now\n", style="bold")
+    text.append_text(diff_text(theirs) if theirs else Text("(no difference in the text)\n", style="dim"))
+    text.append("\nWhat Overwrite would do: the file on disk now → your version\n", style="bold")
+    text.append_text(diff_text(overwrite) if overwrite else Text("(no difference: your version is on disk)\n"))
     return text
 
 
