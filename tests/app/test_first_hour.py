@@ -193,3 +193,23 @@ async def test_the_diff_view_never_wraps_a_long_line_into_what_looks_like_anothe
         assert text.size.height == body.count("\n") + 1  # one screen line per diff line
         container = app.screen.query_one(ScrollableContainer)
         assert container.virtual_size.width > container.size.width  # it scrolls sideways instead
+
+
+async def test_names_once_the_destination_and_the_editor_title_names_the_destination_not_the_type(
+    tmp_path: Path,
+) -> None:
+    space = tmp_path / "acme.toml"
+    space.write_text(DEMO.read_text())
+    app = make_app(space)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("3")  # fb, named "Facebook Custom Audiences" like its type
+        await pilot.pause()
+        detail = str(app.screen.query_one("#detail", Static).render())
+        assert detail.splitlines()[0].count("Facebook Custom Audiences") == 1
+        assert 'fb · type = "facebook_custom_audiences"' in detail
+        await pilot.press("1", "tab", "down", "down")  # high_value -> braze
+        await pilot.press("enter")
+        await pilot.pause()
+        title = str(app.screen.query_one("#title", Static).render())
+        assert "→ braze  (Braze (Actions), actions)" in title
+        assert "Braze, Snap" not in title  # the type's description

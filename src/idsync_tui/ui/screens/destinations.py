@@ -52,10 +52,11 @@ class DestinationsScreen(SpaceScreen):
             detail.update(Text("No destinations yet: press a to add one from the catalogue.", style="dim"))
             return
         users = self.session.users_of(destination.key)
+        # The name once, then the key and the type as the file writes them (a name often is the type's label).
         text = Text.assemble(
-            (destination.name, "bold"),
+            (destination.name or destination.key, "bold"),
             "  ",
-            (catalog.DESTINATION_TYPE_LABELS.get(destination.type, destination.type), "dim"),
+            (f'{destination.key} · type = "{destination.type}"', "dim"),
         )
         offered = catalog.offered_keys(destination.type)
         text.append("\nDestination identifiers: " + (", ".join(offered) if offered else "free text"))

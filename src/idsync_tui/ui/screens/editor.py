@@ -123,9 +123,11 @@ class ConnectionEditor(SpaceScreen):
             return
         connection = ref.connection
         destination = self.session.space.destination(connection.destination)
-        kind = (
-            catalog.DESTINATION_TYPE_LABELS.get(destination.type, destination.type) if destination else "not in space"
-        )
+        # The destination as the space names it, and its type's short name (the type's description is long).
+        kind = "not in space"
+        if destination is not None:
+            short = catalog.DESTINATION_TYPE_SHORT.get(destination.type, destination.type)
+            kind = f"{destination.name or destination.key}, {short}"
         self.query_one("#title", Static).update(
             Text.assemble(
                 ("ID Sync  ", "bold"), f"{owner_label(ref)} → {connection.destination}  ", (f"({kind})", "dim")
