@@ -85,3 +85,20 @@ def test_the_unsaved_marker_and_the_counts_always_show_the_path_is_shortened_in_
         assert header.rstrip().endswith("● unsaved")
         assert "…" in header and "space.toml" in header  # the middle of the path gives way, not its file name
         assert "✖ 0" in nav and "⚠ 2" in nav and nav.rstrip().endswith("p")
+
+
+def test_keys_typed_in_one_burst_are_never_lost(tmp_path: Path) -> None:
+    """`a`, a key, tab, a name, enter as one tmux send-keys: the dialog takes what was typed before it opened."""
+    space = tmp_path / "space.toml"
+    shutil.copyfile(ROOT / "tests" / "app" / "space.toml", space)
+    with Tmux([COMMAND, str(space)]) as tmux:
+        tmux.wait_for("Opened", "Test space", "three_all")
+        tmux.type("anew_aud\tNew audience\r")  # one write: every key arrives before the dialog is drawn
+        tmux.wait_for("audience new_aud added")
+        tmux.type("1\t\ri")  # screen key, tab to the connections, open the editor, turn Send Identify on
+        tmux.wait_for("ID Sync  audience three_all → braze", "send_identify: on")
+        tmux.type("w")
+        tmux.wait_for("Saved")
+    text = space.read_text()
+    assert 'key = "new_aud"\nname = "New audience"' in text
+    assert "send_identify = true" in text

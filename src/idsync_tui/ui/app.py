@@ -6,15 +6,17 @@ The editor, the dialogs and the sync log are imported when first used: the first
 from __future__ import annotations
 
 import gc
-from pathlib import Path
 from collections.abc import Iterable
+from pathlib import Path
 
-from textual.app import App, SystemCommand
+from textual import events
+from textual.app import App, ScreenStackError, SystemCommand
 from textual.binding import Binding
 from textual.content import Content
 from textual.filter import LineFilter
 from textual.reactive import reactive
 from textual.screen import ModalScreen, Screen
+from textual.widgets import Input
 
 from idsync_tui.session import Found, Outcome, Session
 from idsync_tui.space import store
@@ -25,7 +27,7 @@ from idsync_tui.space.store import ReadOnlyFile
 from idsync_tui.text import inert
 from idsync_tui.ui import theming
 from idsync_tui.ui.inert import InertLines
-from idsync_tui.ui.messages import Edited, OpenEditor, StatusMessage, next_order
+from idsync_tui.ui.messages import Edited, OpenEditor, ScreenReady, StatusMessage, next_order
 from idsync_tui.ui.screens.audiences import AudiencesScreen
 from idsync_tui.ui.screens.base import SpaceScreen
 from idsync_tui.ui.screens.destinations import DestinationsScreen
@@ -76,10 +78,14 @@ class IdSyncApp(App):
     DEFAULT_MODE = "audiences"
     # ctrl+s / ctrl+z / ctrl+y / ctrl+q can be eaten by terminals (flow control, job control): each has a plain key.
     BINDINGS = [
-        Binding("1", "show('audiences')", "Audiences", show=False, id="app.audiences"),
-        Binding("2", "show('journeys')", "Journeys", show=False, id="app.journeys"),
-        Binding("3", "show('destinations')", "Destinations", show=False, id="app.destinations"),
-        Binding("4", "show('profiles')", "Profiles", show=False, id="app.profiles"),
+        # Screen keys and tab act the moment they are read (priority): in a fast burst, the keys after them go where
+        # they lead. Typed into a text field, 1-4 are text (check_action).
+        Binding("1", "show('audiences')", "Audiences", show=False, priority=True, id="app.audiences"),
+        Binding("2", "show('journeys')", "Journeys", show=False, priority=True, id="app.journeys"),
+        Binding("3", "show('destinations')", "Destinations", show=False, priority=True, id="app.destinations"),
+        Binding("4", "show('profiles')", "Profiles", show=False, priority=True, id="app.profiles"),
+        Binding("tab", "focus_next", "Next panel", show=False, priority=True, id="app.focus_next"),
+        Binding("shift+tab", "focus_previous", "Previous panel", show=False, priority=True, id="app.focus_previous"),
         Binding("ctrl+s,w", "save", "Save", id="app.save", key_display="w"),
         Binding("W", "save_as", "Save as", show=False, id="app.save_as"),
         Binding("ctrl+z,u", "undo", "Undo", id="app.undo", key_display="u"),
@@ -107,6 +113,7 @@ class IdSyncApp(App):
         self.add_mode("journeys", lambda: JourneysScreen(session))
         self.add_mode("destinations", lambda: DestinationsScreen(session))
         self.add_mode("profiles", lambda: _profiles_screen(session))
+        self.held_keys: list[events.Key] = []  # keys read while the screen on top was still opening
         # Themes are chosen before anything is mounted: setting one later restyles every widget a second time.
         loaded = theming.load_themes()
         for bundled in loaded.themes:
@@ -114,6 +121,35 @@ class IdSyncApp(App):
         name, message = theming.pick_theme(theme, list(self.available_themes))
         self.theme = name
         self.theme_notes = [*loaded.problems, *([message] if message else [])]
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # A digit typed into a text field is text, not a screen key; a dialog is answered (or escaped) first.
+        return not (action == "show" and (isinstance(self.focused, Input) or isinstance(self.screen, ModalScreen)))
+
+    # -- keys typed while a screen opens ---------------------------------------------------------------------
+    def holds_keys(self) -> bool:
+        """Whether a key read now must wait: the screen on top is still opening, or earlier keys wait already."""
+        if self.held_keys:
+            return True
+        try:
+            screen = self.screen
+        except ScreenStackError:
+            return False
+        return not getattr(screen, "ready", True)
+
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, events.Key) and not event.is_forwarded and self.holds_keys():
+            self.held_keys.append(events.Key(event.key, event.character))
+            return
+        await super().on_event(event)
+
+    async def on_screen_ready(self, _message: ScreenReady) -> None:
+        """Hands the held keys on, in the order they were typed, until one opens another screen (which holds the
+        rest until it is ready in turn)."""
+        while self.held_keys:
+            if not getattr(self.screen, "ready", True):
+                return
+            await super().on_event(self.held_keys.pop(0))
 
     # -- start -------------------------------------------------------------------------------------------------
     def on_mount(self) -> None:

@@ -48,3 +48,8 @@ class OpenEditor(Message):
     def __init__(self, conn_path: DataPath) -> None:
         super().__init__()
         self.conn_path = conn_path
+
+
+class ScreenReady(Message):
+    """A screen is drawn and holds its focus: keys typed while it was opening can go to it now (the app holds
+    them until then, and hands them on in the order they were typed)."""

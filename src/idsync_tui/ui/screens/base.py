@@ -12,7 +12,6 @@ from typing import TYPE_CHECKING
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
-from textual.screen import Screen
 from textual.widgets import DataTable
 
 from idsync_tui.session import Session
@@ -21,7 +20,8 @@ from idsync_tui.space.model import Condition, Connection, DataPath
 from idsync_tui.space.problems import count
 from idsync_tui.space.values import condition_text
 from idsync_tui.ui.inert import plain
-from idsync_tui.ui.messages import Edited, OpenEditor, StatusMessage
+from idsync_tui.ui.messages import Edited, StatusMessage
+from idsync_tui.ui.screens.ready import ReadyScreen
 from idsync_tui.ui.widgets.frame import NavBar, StatusLine, TitleBar, short_path
 from idsync_tui.ui.widgets.keysbar import KeysBar
 from idsync_tui.ui.widgets.list_table import ConnectionsTable
@@ -31,7 +31,7 @@ if TYPE_CHECKING:
     from idsync_tui.ui.synclog.pane import LogPane
 
 
-class SpaceScreen(Screen):
+class SpaceScreen(ReadyScreen):
     """A screen of the app: header, nav bar, a body, status line, footer; redrawn when the session changes.
 
     The session comes down from the app; what happens here goes up as messages (`idsync_tui.ui.messages`).
@@ -188,9 +188,15 @@ class OwnerScreen(SpaceScreen):
 
     @on(DataTable.RowSelected, "ConnectionsTable")
     def open_editor(self) -> None:
+        from idsync_tui.ui.screens.editor import ConnectionEditor
+
         connection = self.selected_connection()
         if connection is not None:
-            self.post_message(OpenEditor(connection.path))
+            # Pushed here and now, while the key is read: the keys typed after it go to the editor.
+            self.app.push_screen(ConnectionEditor(self.session, connection.path))
+
+    def action_open_selected(self) -> None:
+        self.open_editor()
 
     def action_connect(self) -> None:
         from idsync_tui.ui.screens.dialogs import FormDialog

@@ -19,12 +19,17 @@ from idsync_tui import catalog
 from idsync_tui.space.problems import Problem
 from idsync_tui.text import inert
 from idsync_tui.ui.inert import plain
+from idsync_tui.ui.screens.ready import ReadyScreen
 
 CANCEL = Binding("escape", "cancel", "Cancel", id="dialog.cancel")
 
 
-class Dialog(ModalScreen):
-    """A modal with a title, a body and buttons; escape cancels (dismisses with None)."""
+class Dialog(ModalScreen, ReadyScreen):
+    """A modal with a title, a body and buttons; escape cancels (dismisses with None).
+
+    Keys typed while it opens are held by the app and reach it once it is drawn (ReadyScreen); tab and shift+tab
+    move the focus the moment they are read (the app's priority bindings), so `key<tab>name` fills both fields.
+    """
 
     BINDINGS = [CANCEL]
     DEFAULT_CSS = """

@@ -56,7 +56,8 @@ class RowsTable(RowTable):
     """The identifier rows; its keys act on the highlighted row."""
 
     BINDINGS = [
-        Binding("a", "screen.add_row", "Add row", id="rows.add"),
+        Binding("a", "screen.add_row", "Add row", priority=True, id="rows.add"),  # opens a dialog: see ready.py
+        Binding("enter", "screen.edit_row", "Edit row", show=False, priority=True, id="rows.edit"),
         Binding("d,delete", "screen.remove_row", "Delete row", id="rows.delete"),
         Binding(
             "space",
@@ -86,7 +87,7 @@ class ConnectionEditor(SpaceScreen):
         Binding("i", "toggle_setting('send_identify')", "Identify", id="editor.send_identify"),
         Binding("t", "toggle_setting('send_track')", "Track", id="editor.send_track"),
         Binding("m", "toggle_setting('send_mobile_ids')", "Mobile IDs", id="editor.send_mobile_ids"),
-        Binding("e", "event_names", "Events", id="editor.event_names"),
+        Binding("e", "event_names", "Events", priority=True, id="editor.event_names"),
     ]
 
     def __init__(self, session: Session, conn_path: DataPath) -> None:
@@ -335,6 +336,9 @@ class ConnectionEditor(SpaceScreen):
         destination = self.session.space.destination(ref.connection.destination)
         row = IdRow(segment, suggested_destination_key(destination, segment))
         self.app.push_screen(RowDialog(self.session, ref, None, row), self.apply_row(None))
+
+    def action_edit_row(self) -> None:
+        self.edit_row()
 
     @on(DataTable.RowSelected)
     def edit_row(self) -> None:

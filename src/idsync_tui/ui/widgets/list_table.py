@@ -125,10 +125,13 @@ def _cell(value: object) -> object:
     return plain(value) if isinstance(value, str) else value
 
 
+# Keys that open a dialog or a screen are priority bindings: they act the moment they are read, so the keys typed
+# after them in a burst reach what they opened (held until it is ready, see ui/screens/ready.py), not this list.
 class ConnectionsTable(ListTable):
     BINDINGS = [
-        Binding("c", "screen.connect", "Connect", id="connections.connect"),
-        Binding("x", "screen.disconnect", "Disconnect", id="connections.disconnect"),
+        Binding("c", "screen.connect", "Connect", priority=True, id="connections.connect"),
+        Binding("x", "screen.disconnect", "Disconnect", priority=True, id="connections.disconnect"),
+        Binding("enter", "screen.open_selected", "Edit", show=False, priority=True, id="connections.open"),
     ]
 
 
@@ -136,9 +139,9 @@ class EntityTable(ListTable):
     """A list of audiences, journeys, steps or destinations: add, rename, delete act on it."""
 
     BINDINGS = [
-        Binding("a", "screen.add", "Add", id="list.add"),
-        Binding("r", "screen.rename", "Rename", id="list.rename"),
-        Binding("d,delete", "screen.delete", "Delete", id="list.delete"),
+        Binding("a", "screen.add", "Add", priority=True, id="list.add"),
+        Binding("r", "screen.rename", "Rename", priority=True, id="list.rename"),
+        Binding("d,delete", "screen.delete", "Delete", priority=True, id="list.delete"),
     ]
 
 
