@@ -213,3 +213,44 @@ async def test_names_once_the_destination_and_the_editor_title_names_the_destina
         title = str(app.screen.query_one("#title", Static).render())
         assert "→ braze  (Braze (Actions), actions)" in title
         assert "Braze, Snap" not in title  # the type's description
+
+
+async def test_a_bad_audience_key_keeps_the_dialog_open_with_the_text_and_the_reason_under_the_field(
+    space_file: Path,
+) -> None:
+    from textual.widgets import Input
+
+    from idsync_tui.ui.screens.dialogs import FormDialog
+
+    before = space_file.read_text()
+    app = make_app(space_file)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("a", *"my aud", "tab", *"My audience", "enter")
+        await pilot.pause()
+        assert isinstance(app.screen, FormDialog)  # still open
+        assert app.screen.query_one("#field-key", Input).value == "my aud"
+        assert app.screen.query_one("#field-name", Input).value == "My audience"
+        under_key = app.screen.query_one("#error-key", Static)
+        assert under_key.display and "cannot be an audience key" in str(under_key.render())
+        assert '"my aud"' in str(under_key.render()) and "spaces" in str(under_key.render())
+        assert app.screen.query_one("#field-key", Input).has_focus  # ready to be corrected
+        await pilot.press("ctrl+u", *"my_aud", "enter")
+        await pilot.pause()
+        assert not isinstance(app.screen, FormDialog)
+        assert [a.key for a in app.session.space.audiences][-1] == "my_aud"
+        assert "audience my_aud added" in app.status[0]
+    assert space_file.read_text() == before  # not saved yet
+
+
+async def test_a_long_refusal_wraps_onto_a_second_status_line_instead_of_being_cut(space_file: Path) -> None:
+    app = make_app(space_file)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_connection(pilot, 0, 0)
+        await pilot.press("down", "down", "down", "A")  # a fourth `all`: refused, with the rule's reason
+        await pilot.pause()
+        message, error = app.status
+        assert error and len(message) > 78
+        status = app.screen.query_one(StatusLine)
+        assert status.size.height >= 2
+        shown = " ".join(line.text.strip() for line in status.render_lines(status.region.reset_offset))
+        assert message.split()[-1] in shown  # its end is on screen

@@ -665,7 +665,11 @@ class SpaceDocument:
 
     def _check_new_key(self, kind: str, key: str, owner: DataPath = (), keep: int | None = None) -> None:
         if not isinstance(key, str) or not ENTITY_KEY_PATTERN.fullmatch(key):
-            raise EditError(f'"{key}" cannot be a {kind[:-1]} key: it must not be empty or contain spaces or brackets')
+            noun = kind[:-1]
+            article = "an" if noun[:1] in ("a", "e", "i", "o", "u") else "a"
+            raise EditError(
+                f'"{key}" cannot be {article} {noun} key: it must not be empty or contain spaces or brackets'
+            )
         entries = self._at(owner).get(kind, []) if owner else self.data.get(kind, [])
         for index, entry in enumerate(entries if isinstance(entries, list) else []):
             if index != keep and isinstance(entry, dict) and entry.get("key") == key:

@@ -68,11 +68,12 @@ class AudiencesScreen(OwnerScreen):
                 table.focus()
 
     def action_add(self) -> None:
-        def add(values: dict[str, str] | None) -> None:
-            if values:
-                self.edit(lambda d: d.add_audience(values["key"], values["name"]), f"audience {values['key']} added")
+        def add(values: dict[str, str]) -> str | None:  # refused: the dialog stays open with the reason
+            return self.try_edit(
+                lambda d: d.add_audience(values["key"], values["name"]), f"audience {values['key']} added"
+            )
 
-        self.app.push_screen(key_dialog("New audience"), add)
+        self.app.push_screen(key_dialog("New audience", attempt=add))
 
     def action_rename(self) -> None:
         audience = self.audience

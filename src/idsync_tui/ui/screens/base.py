@@ -106,6 +106,15 @@ class SpaceScreen(ReadyScreen):
         self.post_message(Edited(outcome))
         return outcome.ok
 
+    def try_edit(self, change: Callable[[SpaceDocument], object], done: str) -> str | None:
+        """Makes the edit; None when it is made (and the app told), else why it was refused (for a dialog to show
+        under the field, keeping what was typed)."""
+        outcome = self.session.edit(change, done)
+        if not outcome.ok:
+            return outcome.message
+        self.post_message(Edited(outcome))
+        return None
+
     def say(self, text: str, error: bool = False) -> None:
         self.post_message(StatusMessage(text, error=error))
 
@@ -146,11 +155,15 @@ def connection_row(screen: SpaceScreen, connection: Connection) -> tuple[object,
 
 
 def key_dialog(
-    title: str, key: str = "", name: str = "", extra: list[tuple[str, str, object]] | None = None
+    title: str,
+    key: str = "",
+    name: str = "",
+    extra: list[tuple[str, str, object]] | None = None,
+    attempt: Callable[[dict[str, str]], str | None] | None = None,
 ) -> FormDialog:
     from idsync_tui.ui.screens.dialogs import FormDialog
 
-    return FormDialog(title, [("key", "Key:", key), ("name", "Name:", name), *(extra or [])])
+    return FormDialog(title, [("key", "Key:", key), ("name", "Name:", name), *(extra or [])], attempt=attempt)
 
 
 class OwnerScreen(SpaceScreen):

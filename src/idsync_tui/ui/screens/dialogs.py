@@ -3,7 +3,7 @@ keys help."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from rich.markup import escape
 from rich.text import Text
@@ -40,7 +40,8 @@ class Dialog(ModalScreen, ReadyScreen):
     }
     Dialog .title { text-style: bold; width: 100%; }
     Dialog .hint { color: $text-muted; }
-    Dialog .message { color: $error; height: auto; }
+    Dialog .message { color: $error; height: auto; text-style: bold; }
+    Dialog .field-message { display: none; margin-bottom: 1; }
     Dialog Horizontal.buttons { height: auto; align-horizontal: right; margin-top: 1; }
     Dialog Horizontal.buttons Button { margin-left: 2; min-width: 8; }
     Dialog OptionList { height: auto; max-height: 14; }
@@ -94,14 +95,25 @@ class ConfirmDialog(Dialog):
 
 
 class FormDialog(Dialog):
-    """A small form of text inputs and selects; dismisses with {name: value} or None."""
+    """A small form of text inputs and selects; dismisses with {name: value} or None.
 
-    def __init__(self, title: str, fields: list[tuple[str, str, object]], hint: str = "") -> None:
+    With `attempt`, OK makes the edit there and then: a refusal keeps the dialog open with what was typed and the
+    reason under the field it is about (the dialog then dismisses with None: the edit is made).
+    """
+
+    def __init__(
+        self,
+        title: str,
+        fields: list[tuple[str, str, object]],
+        hint: str = "",
+        attempt: Callable[[dict[str, str]], str | None] | None = None,
+    ) -> None:
         super().__init__()
         self.title_text = title
         # (name, label, spec): spec is a default string for an Input, or a list of (label, value) for a Select
         self.fields = fields
         self.hint = hint
+        self.attempt = attempt
 
     def compose(self) -> ComposeResult:
         with Vertical():
@@ -113,6 +125,7 @@ class FormDialog(Dialog):
                     yield Select(spec, id=f"field-{name}", allow_blank=False, compact=True)
                 else:
                     yield Input(str(spec), id=f"field-{name}", compact=True)
+                yield Static("", classes="message field-message", id=f"error-{name}", markup=False)
             if self.hint:
                 yield Static(self.hint, classes="hint", markup=False)
             yield Static("", classes="message", id="message", markup=False)
@@ -130,8 +143,23 @@ class FormDialog(Dialog):
                 values[name] = widget.value.strip()  # type: ignore[attr-defined]
         return values
 
-    def show_message(self, message: str) -> None:
-        self.query_one("#message", Static).update(plain(message))
+    def show_message(self, message: str, field: str | None = None) -> None:
+        """`message` under `field` (focused, for a correction), or under the form; the other places are cleared."""
+        for name, _label, _spec in self.fields:
+            under = self.query_one(f"#error-{name}", Static)
+            under.update(plain(message) if name == field else "")
+            under.display = name == field
+        self.query_one("#message", Static).update("" if field else plain(message))
+        if field is not None:
+            self.query_one(f"#field-{field}").focus()
+
+    def field_of(self, reason: str) -> str | None:
+        """The field a refusal is about: the one whose name or label it mentions first (key before name)."""
+        lowered = reason.lower()
+        for name, label, _spec in self.fields:
+            if f"{name} " in lowered or label.rstrip(":").lower() in lowered:
+                return name
+        return None
 
     def validate(self, values: dict[str, str]) -> str | None:
         """A reason to refuse the values, or None. Subclasses or callers refine this."""
@@ -152,8 +180,13 @@ class FormDialog(Dialog):
     def accept(self) -> None:
         values = self.values()
         reason = self.validate(values)
+        if reason is None and self.attempt is not None:
+            reason = self.attempt(values)
+            if reason is None:
+                self.dismiss(None)
+                return
         if reason:
-            self.show_message(reason)
+            self.show_message(reason, self.field_of(reason))
             return
         self.dismiss(values)
 

@@ -122,26 +122,27 @@ class JourneysScreen(OwnerScreen):
             if journey is None:
                 return
 
-            def add_step(values: dict[str, str] | None) -> None:
-                if values:
-                    self.edit(
-                        lambda d: d.add_step(journey.key, values["key"], values["type"]),
-                        f"step {values['key']} added to {journey.key}",
-                    )
+            def add_step(values: dict[str, str]) -> str | None:  # refused: the dialog stays open with the reason
+                return self.try_edit(
+                    lambda d: d.add_step(journey.key, values["key"], values["type"]),
+                    f"step {values['key']} added to {journey.key}",
+                )
 
             dialog = FormDialog(
                 f"New step in journey {journey.key}",
                 [("key", "Key:", ""), ("type", "Type:", [(f"{t}", t) for t in catalog.STEP_TYPES])],
                 hint="filter: profiles that fail its conditions leave · send: its connections receive the profiles",
+                attempt=add_step,
             )
-            self.app.push_screen(dialog, add_step)
+            self.app.push_screen(dialog)
             return
 
-        def add(values: dict[str, str] | None) -> None:
-            if values:
-                self.edit(lambda d: d.add_journey(values["key"], values["name"]), f"journey {values['key']} added")
+        def add(values: dict[str, str]) -> str | None:
+            return self.try_edit(
+                lambda d: d.add_journey(values["key"], values["name"]), f"journey {values['key']} added"
+            )
 
-        self.app.push_screen(key_dialog("New journey"), add)
+        self.app.push_screen(key_dialog("New journey", attempt=add))
 
     def action_rename(self) -> None:
         from idsync_tui.ui.screens.dialogs import FormDialog

@@ -183,6 +183,6 @@ class StatusLine(Static):
     """
 
     DEFAULT_CSS = """
-    StatusLine { height: 1; padding: 0 1; color: $text-muted; }
+    StatusLine { height: auto; max-height: 3; padding: 0 1; color: $text-muted; }
     StatusLine.error { color: $error; text-style: bold; }
     """
