@@ -254,3 +254,29 @@ async def test_a_long_refusal_wraps_onto_a_second_status_line_instead_of_being_c
         assert status.size.height >= 2
         shown = " ".join(line.text.strip() for line in status.render_lines(status.region.reset_offset))
         assert message.split()[-1] in shown  # its end is on screen
+
+
+async def test_an_empty_file_offers_to_start_a_new_space(tmp_path: Path) -> None:
+    from textual.widgets import Input
+
+    from idsync_tui.ui.screens.dialogs import FormDialog
+
+    space = tmp_path / "shop.toml"
+    space.write_text("")
+    app = make_app(space)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        assert isinstance(app.screen, FormDialog) and "empty" in app.screen.title_text
+        assert app.screen.query_one("#field-key", Input).value == "shop"  # suggested from the file name
+        await pilot.press("ctrl+u", *"Bad Key", "enter")
+        await pilot.pause()
+        assert isinstance(app.screen, FormDialog) and "is not a space key" in str(
+            app.screen.query_one("#error-key", Static).render()
+        )
+        assert space.read_text() == ""
+        await pilot.press("ctrl+u", *"shop-eu", "tab", "ctrl+u", *"Shop (EU)", "enter")
+        await pilot.pause()
+        assert not isinstance(app.screen, FormDialog)
+        assert (app.session.space.key, app.session.space.name) == ("shop-eu", "Shop (EU)")
+        assert app.session.problems == [] and not app.session.dirty
+    assert 'key = "shop-eu"' in space.read_text()

@@ -170,6 +170,40 @@ class IdSyncApp(App):
                 error=True,
             )
 
+        path = self.session.path
+        if path is not None and not self.session.read_only and not self.session.document.text.strip():
+            self.offer_new_space(path)
+
+    def offer_new_space(self, path: Path) -> None:
+        """The file is empty: offer to start a new space in it (what `idsync-tui new PATH` writes)."""
+        from idsync_tui import newspace
+        from idsync_tui.ui.screens.dialogs import FormDialog
+
+        suggestion = newspace.suggest(path)
+
+        def start(values: dict[str, str]) -> str | None:
+            problem = newspace.key_problem(values["key"]) or newspace.name_problem(values["name"])
+            if problem:
+                return problem
+            try:
+                newspace.create(path, values["key"], values["name"])
+            except (newspace.NotEmpty, OSError, ValueError) as error:
+                return str(error)
+            self.session.reload()
+            self.changed()
+            self.say(f"Started a new space in {path}: add destinations (3), then audiences (1)")
+            return None
+
+        self.push_screen(
+            FormDialog(
+                f"{path.name} is empty: start a new space?",
+                [("key", "Space key:", suggestion.key), ("name", "Space name:", suggestion.name)],
+                hint="Writes version = 1 and a [space] table with this key and name to the file, as "
+                "`idsync-tui new` does. Escape leaves the file empty.",
+                attempt=start,
+            )
+        )
+
     def get_line_filters(self) -> list[LineFilter]:
         """Textual's filters, then `InertLines`: no control character from a file reaches the terminal."""
         return [*super().get_line_filters(), INERT_LINES]
