@@ -99,6 +99,8 @@ def test_keys_typed_in_one_burst_are_never_lost(tmp_path: Path) -> None:
         tmux.wait_for("ID Sync  audience three_all → braze", "send_identify: on")
         tmux.type("w")
         tmux.wait_for("Saved")
+        tmux.type("p\r")  # the problems list, and enter on its first problem before it is drawn
+        tmux.wait_for("ID Sync  audience defaults → braze", "IDS201:")
     text = space.read_text()
     assert 'key = "new_aud"\nname = "New audience"' in text
     assert "send_identify = true" in text

@@ -90,8 +90,8 @@ class IdSyncApp(App):
         Binding("W", "save_as", "Save as", show=False, id="app.save_as"),
         Binding("ctrl+z,u", "undo", "Undo", id="app.undo", key_display="u"),
         Binding("ctrl+y,U", "redo", "Redo", show=False, id="app.redo"),
-        Binding("p", "problems", "Problems", show=False, id="app.problems"),
-        Binding("v", "diff", "Diff", show=False, id="app.diff"),
+        Binding("p", "problems", "Problems", show=False, priority=True, id="app.problems"),  # open dialogs: priority
+        Binding("v", "diff", "Diff", show=False, priority=True, id="app.diff"),
         Binding("l", "log", "Sync log", show=False, id="app.log"),
         Binding("question_mark,f1", "help", "Keys", id="app.help", key_display="?"),
         Binding("q,ctrl+q", "quit", "Quit", id="app.quit", key_display="q"),
@@ -123,8 +123,11 @@ class IdSyncApp(App):
         self.theme_notes = [*loaded.problems, *([message] if message else [])]
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        # A digit typed into a text field is text, not a screen key; a dialog is answered (or escaped) first.
-        return not (action == "show" and (isinstance(self.focused, Input) or isinstance(self.screen, ModalScreen)))
+        # Plain keys that act the moment they are read: typed into a text field they are text, and a dialog is
+        # answered (or escaped) first (its own keys, such as p to close the problems, come first there).
+        if action in ("show", "problems", "diff"):
+            return not (isinstance(self.focused, Input) or isinstance(self.screen, ModalScreen))
+        return True
 
     # -- keys typed while a screen opens ---------------------------------------------------------------------
     def holds_keys(self) -> bool:
