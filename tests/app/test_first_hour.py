@@ -280,3 +280,14 @@ async def test_an_empty_file_offers_to_start_a_new_space(tmp_path: Path) -> None
         assert (app.session.space.key, app.session.space.name) == ("shop-eu", "Shop (EU)")
         assert app.session.problems == [] and not app.session.dirty
     assert 'key = "shop-eu"' in space.read_text()
+
+
+async def test_the_header_line_says_read_only(space_file: Path) -> None:
+    from idsync_tui.space.document import SpaceDocument
+    from idsync_tui.ui.app import create_app
+    from idsync_tui.ui.widgets.frame import TitleBar
+
+    app = create_app(SpaceDocument.open(space_file), read_only=True)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        assert "Test space — read-only · space.toml" in str(app.screen.query_one(TitleBar).render())

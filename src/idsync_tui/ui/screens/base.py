@@ -77,9 +77,8 @@ class SpaceScreen(ReadyScreen):
     def _redraw(self, _revision: int) -> None:
         session = self.session
         space = session.space
-        self.query_one(TitleBar).show(
-            space.name or space.key, "demo copy: " if session.demo else "", short_path(session.path), session.dirty
-        )
+        prefix = ("read-only · " if session.read_only else "") + ("demo copy: " if session.demo else "")
+        self.query_one(TitleBar).show(space.name or space.key, prefix, short_path(session.path), session.dirty)
         self.query_one(NavBar).render_for(session)
         self.refresh_view()
 
