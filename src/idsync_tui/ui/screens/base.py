@@ -19,6 +19,7 @@ from idsync_tui.space.document import SpaceDocument
 from idsync_tui.space.model import Condition, Connection, DataPath
 from idsync_tui.space.problems import count
 from idsync_tui.space.values import condition_text
+from idsync_tui.text import inert
 from idsync_tui.ui.inert import plain
 from idsync_tui.ui.messages import Edited, StatusMessage
 from idsync_tui.ui.screens.ready import ReadyScreen
@@ -78,7 +79,9 @@ class SpaceScreen(ReadyScreen):
         session = self.session
         space = session.space
         prefix = ("read-only · " if session.read_only else "") + ("demo copy: " if session.demo else "")
-        self.query_one(TitleBar).show(space.name or space.key, prefix, short_path(session.path), session.dirty)
+        # File text, shown inert (no control character reaches the terminal, on one line).
+        title = inert(space.name or space.key, one_line=True)
+        self.query_one(TitleBar).show(title, prefix, inert(short_path(session.path), one_line=True), session.dirty)
         self.query_one(NavBar).render_for(session)
         self.refresh_view()
 
