@@ -28,13 +28,15 @@ async def test_reload_after_the_file_was_deleted_keeps_the_edits_and_says_what_t
         await pilot.press("w")
         await pilot.pause()
         assert isinstance(app.screen, ConfirmDialog)
-        await pilot.press("enter")  # Reload
+        await pilot.press("left", "left", "enter")  # Reload… (enter alone is Cancel)
+        await pilot.pause()
+        await pilot.press("left", "enter")  # Reload, drop my edits (asked again)
         await pilot.pause()
         assert app.is_running and app.session.dirty
         assert "Could not reload" in app.status[0] and "edits are kept" in app.status[0] and "W" in app.status[0]
         await pilot.press("w")
         await pilot.pause()
-        await pilot.press("right", "enter")  # Overwrite: recreates the file
+        await pilot.press("left", "enter")  # Overwrite: recreates the file
         await pilot.pause()
     assert "send_identify = true" in space_file.read_text()
 
@@ -54,6 +56,8 @@ async def test_a_symlink_that_became_a_loop_keeps_the_edits(tmp_path: Path) -> N
         assert app.is_running and app.session.dirty
         assert "Not saved" in app.status[0] and "loop" in app.status[0] and "edits are kept" in app.status[0]
         app.resolve_conflict("reload", then_quit=False)  # what choosing Reload in the conflict dialog runs
+        await pilot.pause()
+        await pilot.press("left", "enter")  # Reload, drop my edits (asked again)
         await pilot.pause()
         assert app.is_running and app.session.dirty
         assert "Could not reload" in app.status[0] and "loop" in app.status[0]
@@ -111,12 +115,12 @@ async def test_a_read_only_file_is_said_on_opening_and_asked_about_on_saving(spa
         await pilot.press("w")
         await pilot.pause()
         assert isinstance(app.screen, ConfirmDialog) and "read-only" in app.screen.title_text
-        await pilot.press("right", "right", "enter")  # Cancel
+        await pilot.press("enter")  # Cancel: what enter does
         await pilot.pause()
         assert app.session.dirty and "send_identify = true" not in space_file.read_text()
         await pilot.press("w")
         await pilot.pause()
-        await pilot.press("enter")  # Replace it
+        await pilot.press("left", "left", "enter")  # Replace it
         await pilot.pause()
         assert not app.session.dirty
     assert "send_identify = true" in space_file.read_text()
