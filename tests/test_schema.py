@@ -294,3 +294,12 @@ def test_schema_output_option_writes_the_file(tmp_path: Path) -> None:
     err = io.StringIO()
     assert main(["schema", "-o", str(tmp_path / "no" / "such" / "x.json")], out=io.StringIO(), err=err) == 2
     assert "cannot write" in err.getvalue()
+
+
+def test_the_demo_working_copy_finds_its_schema(tmp_path: Path) -> None:
+    from idsync_tui.cli import copy_demo
+
+    space = copy_demo(tmp_path / "demo")
+    first = space.read_text(encoding="utf-8").splitlines()[0]
+    target = space.parent / first.removeprefix("#:schema ").strip()
+    assert target.read_bytes() == schema_path().read_bytes()
