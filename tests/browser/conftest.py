@@ -154,6 +154,17 @@ class Terminal:
             raise AssertionError(f"never saw {texts!r}; the screen was:\n{self.screen()}") from error
         return self.screen()
 
+    def wait_for_absent(self, text: str) -> str:
+        """Wait until `text` is no longer on the screen; returns the screen."""
+        try:
+            self.page.wait_for_function(f"(text) => !({SCREEN_TEXT})().includes(text)", arg=text, timeout=WAIT_MS)
+        except Exception as error:
+            raise AssertionError(f"{text!r} never went away; the screen was:\n{self.screen()}") from error
+        return self.screen()
+
+    def type(self, text: str) -> None:
+        self.page.keyboard.type(text)
+
     def press(self, *keys: str) -> None:
         for key in keys:
             self.page.keyboard.press(key)

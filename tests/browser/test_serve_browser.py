@@ -114,5 +114,20 @@ def test_the_sync_log_runs_in_the_browser(tmp_path: Path, serve: Serve, open_tab
     term = open_tab(served.url, width=1000, height=600)
     term.wait_for("high_value", "Opened")
     term.press("l")  # the sync log: the simulator in its child process, for the audience highlighted
-    screen = term.wait_for("audience high_value", "done")
-    assert "identify" in screen or "track" in screen
+    screen = term.wait_for("audience high_value", "v1 high_value")  # event rows: time, config version, source
+    assert "+ add" in screen
+
+
+def test_text_fields_delete_a_word_without_ctrl_w(tmp_path: Path, serve: Serve, open_tab: OpenTab) -> None:
+    served = serve(env={"TMPDIR": str(tmp_path)})
+    term = open_tab(served.url, width=1000, height=600)
+    term.wait_for("high_value", "Opened")
+    term.press("r")  # rename: a dialog whose first field (the key) has the focus
+    term.wait_for("Rename audience high_value", "Cancel")
+    term.type("kept qqqq")  # replaces the selected key
+    term.wait_for("kept qqqq")
+    term.press("Alt+Backspace")  # the browser keeps ctrl+w (it closes the tab)
+    screen = term.wait_for_absent("qqqq")
+    assert "█ kept " in screen
+    term.press("Escape")
+    term.wait_for_absent("Rename audience")

@@ -95,6 +95,10 @@ class IdSyncApp(App):
         Binding("l", "log", "Sync log", show=False, id="app.log"),
         Binding("question_mark,f1", "help", "Keys", id="app.help", key_display="?"),
         Binding("q,ctrl+q", "quit", "Quit", id="app.quit", key_display="q"),
+        # Textual's own palette binding, restated (it is only added when no binding opens the palette), and a plain
+        # key for it: a browser may keep ctrl+p (print) for itself under `idsync-tui serve`.
+        Binding("ctrl+p", "command_palette", "palette", show=False, priority=True, id="app.palette"),
+        Binding("colon", "command_palette", "palette", show=False, id="app.palette", key_display=":"),
     ]
 
     revision: reactive[int] = reactive(0, always_update=True)

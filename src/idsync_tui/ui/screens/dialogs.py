@@ -20,6 +20,7 @@ from idsync_tui.space.problems import Problem
 from idsync_tui.text import inert
 from idsync_tui.ui.inert import plain
 from idsync_tui.ui.screens.ready import ReadyScreen
+from idsync_tui.ui.widgets.text_field import TextField
 
 CANCEL = Binding("escape", "cancel", "Cancel", id="dialog.cancel")
 
@@ -124,7 +125,7 @@ class FormDialog(Dialog):
                 if isinstance(spec, list):
                     yield Select(spec, id=f"field-{name}", allow_blank=False, compact=True)
                 else:
-                    yield Input(str(spec), id=f"field-{name}", compact=True)
+                    yield TextField(str(spec), id=f"field-{name}", compact=True)
                 yield Static("", classes="message field-message", id=f"error-{name}", markup=False)
             if self.hint:
                 yield Static(self.hint, classes="hint", markup=False)

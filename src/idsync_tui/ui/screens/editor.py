@@ -24,6 +24,7 @@ from idsync_tui.ui.screens.base import SpaceScreen
 from idsync_tui.ui.screens.dialogs import FormDialog
 from idsync_tui.ui.widgets.list_table import RowTable
 from idsync_tui.ui.widgets.stats import WIDE, ConnectionStats
+from idsync_tui.ui.widgets.text_field import TextField
 
 # What to press to fix a flagged row, shown beside its problem.
 FIXES = {
@@ -415,7 +416,7 @@ class RowDialog(FormDialog):
                 yield Select(choices, value=value, allow_blank=False, id="destination", compact=True)
             else:
                 yield Label("Destination identifier (free text; use _ rather than .):")
-                yield Input(self.row.destination, id="destination", placeholder="e.g. email", compact=True)
+                yield TextField(self.row.destination, id="destination", placeholder="e.g. email", compact=True)
             yield Label("Strategy:")
             all_refused = self.session.row_allowed(self.ref, self.index, dataclasses.replace(self.row, strategy="all"))
             with RadioSet(id="strategy"):

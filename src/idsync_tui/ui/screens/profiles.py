@@ -33,6 +33,7 @@ from idsync_tui.ui.inert import plain
 from idsync_tui.ui.messages import OpenEditor
 from idsync_tui.ui.screens.base import SpaceScreen
 from idsync_tui.ui.widgets.list_table import RowTable
+from idsync_tui.ui.widgets.text_field import TextField
 
 READ_CAP = 10_000  # profiles read from a file; the screen says when a file has more
 LIST_CAP = 1_000  # rows the list shows at once; the search narrows the rest down
@@ -109,7 +110,7 @@ class ProfilesScreen(SpaceScreen):
     def compose_body(self) -> ComposeResult:
         with Horizontal():
             with Vertical(id="left"):
-                yield Input(placeholder="/ search", id="search", compact=True)
+                yield TextField(placeholder="/ search", id="search", compact=True)
                 table = ProfilesTable(id="profiles", cursor_type="row")
                 table.add_columns("Profile", "IDs", "Aud")
                 yield table

@@ -45,6 +45,7 @@ from idsync_tui.simulator.scope import Scope
 from idsync_tui.ui.messages import StatusMessage
 from idsync_tui.ui.screens.dialogs import ConfirmDialog, FormDialog, TextDialog
 from idsync_tui.ui.synclog.log import SyncLog
+from idsync_tui.ui.widgets.text_field import TextField
 
 KINDS = (ENTER_KIND, EXIT_KIND, NOTICE_KIND, BAD_KIND, ADDED, CHANGED, REMOVED)
 LINE_CACHE = 1024  # drawn lines kept (a frame draws a few dozen; keys and new rows redraw the same ones)
@@ -308,7 +309,7 @@ class LogPane(Vertical):
 
     def compose(self) -> ComposeResult:
         yield Static(id="log-header")
-        yield Input(placeholder="filter: type to match rows · enter: keep · escape: clear", id="log-filter")
+        yield TextField(placeholder="filter: type to match rows · enter: keep · escape: clear", id="log-filter")
         yield EventList(self.log_state, id="log-events")
 
     def on_mount(self) -> None:
