@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from textual.screen import ModalScreen
+
 from idsync_tui.space.document import SpaceDocument
 from idsync_tui.ui.app import READ_ONLY_REFUSAL, IdSyncApp, create_app
 from idsync_tui.ui.screens.dialogs import ConfirmDialog
@@ -25,7 +27,7 @@ async def test_the_header_says_read_only_and_every_save_key_is_refused(space_fil
         await pilot.press("i")  # an edit: allowed, kept in memory
         await pilot.pause()
         assert app.session.dirty and "● unsaved" in app.sub_title
-        for key in ("w", "ctrl+s"):
+        for key in ("w", "ctrl+s", "W"):
             app.say("")
             await pilot.press(key)
             await pilot.pause()
@@ -33,6 +35,10 @@ async def test_the_header_says_read_only_and_every_save_key_is_refused(space_fil
         app.say("")
         app.action_save()  # what the command palette's Save calls
         assert app.status == (READ_ONLY_REFUSAL, True)
+        app.say("")
+        app.action_save_as()  # the palette's Save as
+        assert app.status == (READ_ONLY_REFUSAL, True)
+        assert not isinstance(app.screen, ModalScreen)  # no file dialog was opened
     assert space_file.read_bytes() == before
 
 

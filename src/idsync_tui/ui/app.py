@@ -171,7 +171,7 @@ class IdSyncApp(App):
             self.say(f"Opened with {errors} errors and {warnings} warnings: press p to list them", error=bool(errors))
         else:
             self.say("Opened: every rule passes. Press ? for the keys.")
-        if self.session.path is not None and store.is_read_only(self.session.path):
+        if not self.session.read_only and self.session.path is not None and store.is_read_only(self.session.path):
             self.say(
                 f"{self.session.path} is read-only: saving will ask before replacing it (W saves elsewhere)",
                 error=True,
@@ -342,8 +342,7 @@ class IdSyncApp(App):
     def action_save(self, then_quit: bool = False) -> None:
         from idsync_tui.ui.screens.dialogs import ProblemsDialog
 
-        if self.session.read_only:  # every way to save comes here: w, ctrl+s, the palette, "Save and quit"
-            self.say(READ_ONLY_REFUSAL, error=True)
+        if self.refused_read_only():
             return
         errors = self.session.errors()
         if errors:
@@ -359,9 +358,17 @@ class IdSyncApp(App):
             return
         self.write(force=False, then_quit=then_quit)
 
+    def refused_read_only(self) -> bool:
+        """`--read-only`: every way to write the space (w, ctrl+s, W, the palette, "save and quit") stops here."""
+        if self.session.read_only:
+            self.say(READ_ONLY_REFUSAL, error=True)
+        return self.session.read_only
+
     def write(self, force: bool, then_quit: bool = False, replace_read_only: bool = False) -> None:
         from idsync_tui.ui.screens.dialogs import ConfirmDialog
 
+        if self.refused_read_only():
+            return
         try:
             self.session.document.save(force=force, replace_read_only=replace_read_only)
         except ReadOnlyFile:
@@ -481,6 +488,8 @@ class IdSyncApp(App):
         """Save as (W): the space to another file, which the app then edits."""
         from idsync_tui.ui.screens.dialogs import FormDialog
 
+        if self.refused_read_only():
+            return
         errors = self.session.errors()
         if errors:
             self.action_save(then_quit=then_quit)  # the same refusal, with the list of errors
@@ -505,6 +514,8 @@ class IdSyncApp(App):
     def write_as(self, target: Path, force: bool, then_quit: bool = False) -> None:
         from idsync_tui.ui.screens.dialogs import ConfirmDialog
 
+        if self.refused_read_only():
+            return
         try:
             self.session.document.save_as(target, force=force)
         except SaveConflict:
