@@ -197,6 +197,14 @@ async def test_a_child_that_dies_becomes_a_message_with_its_last_words() -> None
     assert finished.error == "the simulator process ended early (exit status 3): out of memory"
 
 
+async def test_a_child_that_closes_its_output_before_exiting_is_not_killed_for_it() -> None:
+    # The end of the output comes before the exit: a child still writing its last words then is waited for, so the
+    # message gives its own exit status, not the kill's (this raced under load).
+    code = "import os\nos.close(1)\ntime.sleep(0.5)\nsys.stderr.write('disk full\\n')\nsys.exit(3)"
+    finished = await asyncio.wait_for(ChildRun(Request(space=""), Collect(), command=fake_child(code)).run(), 20)
+    assert finished.error == "the simulator process ended early (exit status 3): disk full"
+
+
 async def test_the_child_s_own_errors_come_as_a_message(tmp_path: Path) -> None:
     (tmp_path / "space.toml").write_text(space_text())  # no profiles file beside it
     finished = await ChildRun(Request(space=space_text(), path=str(tmp_path / "space.toml")), Collect()).run()

@@ -26,6 +26,7 @@ from idsync_tui.simulator.render import event_json
 CHILD = [sys.executable, "-m", "idsync_tui.simulator.child"]
 CHUNK = 1 << 18  # bytes read from the pipe at a time (~350 events)
 STDERR_KEPT = 2048  # bytes of the child's stderr kept to explain an unexpected end
+EXIT_GRACE = 5.0  # seconds a child that has closed its output is given to exit before it is killed
 
 
 @dataclass
@@ -234,8 +235,15 @@ class ChildRun:
             failure = str(error)
         except Protocol as error:
             failure = f"the simulator process wrote a line the log cannot read: {error}"
-        self._terminate()
-        code = await process.wait()
+        if failure is not None:
+            self._terminate()
+        try:
+            # At the end of its output the child is exiting: let it, so its own exit status and last words are
+            # what the message shows (killing it here raced its exit under load and said "exit status -9").
+            code = await asyncio.wait_for(process.wait(), EXIT_GRACE)
+        except TimeoutError:
+            self._terminate()  # it closed its output but goes on: a run is over when its output is
+            code = await process.wait()
         await errors
         if self.killed and done is None:
             return Finished(killed=True)  # a line cut short by the kill is no error
