@@ -131,3 +131,30 @@ def test_text_fields_delete_a_word_without_ctrl_w(tmp_path: Path, serve: Serve, 
     assert "█ kept " in screen
     term.press("Escape")
     term.wait_for_absent("Rename audience")
+
+
+FIRST_ROW_HTML = "() => document.querySelector('.xterm-rows').children[0].innerHTML"
+
+
+def test_replay_profiles_and_themes_work_in_the_browser(tmp_path: Path, serve: Serve, open_tab: OpenTab) -> None:
+    served = serve(env={"TMPDIR": str(tmp_path)})
+    term = open_tab(served.url, width=1000, height=600)
+    term.wait_for("high_value", "Opened")
+    term.press("l")
+    term.wait_for("v1 high_value")
+    term.press("Shift+R")  # replay: the profiles' change lines on a simulated clock
+    term.wait_for("Replay: change lines play", "▶ ")
+    term.press("Shift+R")
+    term.wait_for("Replay stopped")
+    term.press("4")  # the Profiles screen
+    term.wait_for("60 profiles", "p-0001")
+    before = term.page.evaluate(FIRST_ROW_HTML)
+    term.press(":")  # the command palette without ctrl+p (a browser may keep it)
+    term.wait_for("Search for commands")
+    term.type("theme")
+    term.wait_for("Change the current theme")
+    term.press("Enter")
+    term.type("idsync-light")
+    term.press("Enter")
+    term.wait_for_absent("Search for")  # the palette is closed: the screen is the Profiles screen again
+    term.page.wait_for_function(f"(before) => ({FIRST_ROW_HTML})() !== before", arg=before, timeout=30_000)
