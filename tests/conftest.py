@@ -7,6 +7,12 @@ import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
+
+# Property tests judge behaviour, never speed: hypothesis' default 200 ms deadline per example turned a loaded
+# machine into failures (test_document's rendering property). Speed is measured in benchmarks/, not here.
+settings.register_profile("idsync", deadline=None)
+settings.load_profile("idsync")
 
 REPO = Path(__file__).parents[1]
 
