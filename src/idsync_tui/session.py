@@ -48,7 +48,7 @@ class Session:
         self.problems: list[Problem] = []
         self._loader_problems: list[Problem] = []
         # Connection-rule results by audience / journey object: an edit rebuilds one entry, the rest hit here.
-        self._rule_cache: dict[int, tuple[object, list[Problem]]] = {}
+        self._rule_cache: dict[int, tuple[Audience | Journey, list[Problem]]] = {}
         self._rule_context: tuple[int, int] | None = None
         self.refresh()
 
@@ -102,9 +102,10 @@ class Session:
         if context != self._rule_context:  # destinations or identifiers changed: every connection may judge anew
             self._rule_cache.clear()
             self._rule_context = context
-        cache: dict[int, tuple[object, list[Problem]]] = {}
+        cache: dict[int, tuple[Audience | Journey, list[Problem]]] = {}
         found = list(self._loader_problems)
-        for owner in (*space.audiences, *space.journeys):
+        owners: tuple[Audience | Journey, ...] = (*space.audiences, *space.journeys)
+        for owner in owners:
             key = id(owner)
             hit = self._rule_cache.get(key)
             if hit is None or hit[0] is not owner:
@@ -274,8 +275,9 @@ def suggested_destination_key(destination: Destination | None, segment: str) -> 
     if destination is not None:
         offered = catalog.offered_keys(destination.type)
         if offered is not None:
-            guess = catalog.DROPDOWN_SUGGESTIONS.get(destination.type, {}).get(segment)
-            return guess if guess in offered else offered[0]
+            suggestions = catalog.DROPDOWN_SUGGESTIONS.get(destination.type)
+            guess = suggestions.get(segment) if suggestions is not None else None
+            return guess if guess is not None and guess in offered else offered[0]
     return segment.replace(".", "_")
 
 

@@ -365,7 +365,7 @@ class SpaceDocument:
     def _document(self) -> te.TOMLDocument:
         if self._doc is None:
             _load_tomlkit()
-            self._doc = te.parse(self._text)
+            self._doc = te.parse(self.text)
             self._generation += 1
         return self._doc
 
@@ -514,6 +514,7 @@ class SpaceDocument:
             anchor = te.deepest(aot.body[index - 1].value)
             end = len(anchor.body)
         else:
+            assert aot_index is not None  # there is an array of tables, so it has a place
             anchor, end = te.anchor_before(container, aot_index)
         start, below, blank = te.split_tail(anchor, end)
         blanks = [entry for entry in anchor.body[below:blank] if isinstance(entry[1], te.Whitespace)]
@@ -555,7 +556,7 @@ class SpaceDocument:
         container = self._node(owner)
         aot_index = te.key_index(container, name)
         aot = container.body[aot_index][1] if aot_index is not None else None
-        if not isinstance(aot, te.AoT) or index >= len(aot.body):
+        if aot_index is None or not isinstance(aot, te.AoT) or index >= len(aot.body):
             raise EditError(f"{self._where((*owner, name, index))} is not written as [[...]] tables; edit it by hand")
         table = aot.body[index]
         if index > 0:
@@ -588,7 +589,9 @@ class SpaceDocument:
         for offset, entry in enumerate([*keep, *rest]):
             te.body_insert(journal, anchor, end + offset, *entry)
         if len(aot.body) == 1:
-            te.body_pop(journal, container, te.key_index(container, name))
+            where = te.key_index(container, name)  # found again: trivia moved above may have shifted it
+            assert where is not None
+            te.body_pop(journal, container, where)
             value = self._mutable(owner).pop(name)[0]
         else:
             te.aot_pop(journal, aot, index)
@@ -805,7 +808,7 @@ class SpaceDocument:
     def remove_connection(self, conn: DataPath) -> None:
         conn, _ = self._connection(conn)
         with self._edit(f"remove connection {self._where(conn)}", conn[:2]):
-            self._remove_entry(conn[:-2], "connections", conn[-1])
+            self._remove_entry(conn[:-2], "connections", _index(conn[-1]))
 
     # -- the [space] table ------------------------------------------------------------------------------------------
     def set_phone_country_code(self, code: str | None) -> None:
@@ -916,7 +919,7 @@ class SpaceDocument:
         with self._edit(label, ()):
             # Last first, so that the paths of the ones still to remove stay valid.
             for conn in reversed(users):
-                self._remove_entry(conn[:-2], "connections", conn[-1])
+                self._remove_entry(conn[:-2], "connections", _index(conn[-1]))
             self._remove_entry((), "destinations", index)
 
     # -- audiences ---------------------------------------------------------------------------------------------
@@ -1017,7 +1020,13 @@ def _decode(raw: bytes, path: Path) -> str:
 def _keys(entries: Any) -> list[str]:
     if not isinstance(entries, list):
         return []
-    return [entry.get("key") for entry in entries if isinstance(entry, dict) and isinstance(entry.get("key"), str)]
+    return [entry["key"] for entry in entries if isinstance(entry, dict) and isinstance(entry.get("key"), str)]
+
+
+def _index(part: str | int) -> int:
+    """The entry number a data path ends with (a connection's path ends with its index in `connections`)."""
+    assert isinstance(part, int), part
+    return part
 
 
 def _top_rank(name: str) -> int:

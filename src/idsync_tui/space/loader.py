@@ -14,7 +14,7 @@ import difflib
 import re
 import sys
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -442,7 +442,7 @@ class _Builder:
         self.duplicates([(x.key, x.path, x.where) for x in journeys if x.key], "journey")
         for journey in journeys:
             self.duplicates([(s.key, s.path, s.where) for s in journey.steps if s.key], f"step of {journey.where}")
-        owners = [*audiences, *(step for journey in journeys for step in journey.steps)]
+        owners: list[Audience | Step] = [*audiences, *(step for journey in journeys for step in journey.steps)]
         for owner in owners:
             connections = owner.connections
             if len(connections) < 2 or len({c.destination for c in connections}) == len(connections):
@@ -654,7 +654,7 @@ def rebuild_entry(
     if not isinstance(tables[index], dict):
         return None
     builder = _Builder(data, "", path)
-    build = {
+    build: Callable[[int, dict[str, Any]], Any] = {
         "identifiers": builder.build_identifier,
         "destinations": builder.build_destination,
         "audiences": builder.build_audience,
@@ -662,7 +662,8 @@ def rebuild_entry(
     }[kind]
     entries = list(current)
     entries[index] = build(index, tables[index])
-    rebuilt = dataclasses.replace(space, **{kind: tuple(entries)})
+    replaced: dict[str, Any] = {kind: tuple(entries)}
+    rebuilt = dataclasses.replace(space, **replaced)
     entry_problems, builder.problems = builder.problems, []
     builder.check_duplicates(rebuilt.identifiers, rebuilt.destinations, rebuilt.audiences, rebuilt.journeys)
     return rebuilt, entry_problems, builder.problems

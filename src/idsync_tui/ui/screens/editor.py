@@ -7,6 +7,7 @@ decided by the session (which asks the rules table); this module only shows it.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 
 from rich.text import Text
 from textual import on
@@ -17,6 +18,7 @@ from textual.widgets import Button, DataTable, Input, Label, RadioButton, RadioS
 
 from idsync_tui import catalog
 from idsync_tui.session import Session, owner_label, preselected_destination_key, suggested_destination_key
+from idsync_tui.space.document import SpaceDocument
 from idsync_tui.space.model import ConnectionRef, DataPath, IdRow
 from idsync_tui.space.problems import Problem
 from idsync_tui.ui.inert import plain
@@ -301,13 +303,13 @@ class ConnectionEditor(SpaceScreen):
             refused = self.session.strategy_allowed(ref, index, candidate)
             if refused is None:
                 note = f" ({'; '.join(skipped)})" if skipped else ""
-                self.edit(
-                    lambda d, chosen=candidate: d.set_row(self.conn_path, index, strategy=chosen),
-                    f"row {index + 1}: {candidate}{note}",
-                )
+                self.edit(self.set_strategy_change(index, candidate), f"row {index + 1}: {candidate}{note}")
                 return
             skipped.append(f"{candidate} unavailable: {refused.message}")
         self.report(False, "; ".join(skipped))
+
+    def set_strategy_change(self, index: int, strategy: str) -> Callable[[SpaceDocument], None]:
+        return lambda document: document.set_row(self.conn_path, index, strategy=strategy)
 
     def action_move_row(self, delta: int) -> None:
         ref, index = self.ref, self.current_index()

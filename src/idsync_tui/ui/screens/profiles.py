@@ -127,7 +127,7 @@ class ProfilesScreen(SpaceScreen):
     def on_mount(self) -> None:  # Textual runs SpaceScreen.on_mount too (each class's handler once)
         self.query_one(ProfilesTable).focus()
 
-    def on_screen_resume(self) -> None:
+    async def on_screen_resume(self) -> None:  # Textual runs SpaceScreen.on_screen_resume too
         self.load()  # the file may have changed while another screen showed
 
     def selection(self) -> tuple[str, object] | None:

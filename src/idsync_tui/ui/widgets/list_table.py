@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from textual.binding import Binding
@@ -50,11 +51,11 @@ class ListTable(RowTable):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self._rows: list[tuple[object, ...]] | None = None  # what the last fill showed
-        self._pending: tuple[list[tuple[object, ...]], int] | None = None  # rows, and the first not added yet
+        self._rows: Sequence[tuple[object, ...]] | None = None  # what the last fill showed
+        self._pending: tuple[Sequence[tuple[object, ...]], int] | None = None  # rows, and the first not added yet
         self._chunk_queued = False
 
-    def fill(self, rows: list[tuple[object, ...]]) -> None:
+    def fill(self, rows: Sequence[tuple[object, ...]]) -> None:
         """Show `rows`, keeping the cursor where it was when it can."""
         cursor = min(max(self.cursor_row, 0), max(len(rows) - 1, 0))
         shown, self._rows = self._rows, rows
