@@ -7,7 +7,6 @@ that cannot be parsed is reported before the TUI takes over the terminal (never 
 from __future__ import annotations
 
 import argparse
-import gc
 import json
 import os
 import shutil
@@ -410,35 +409,22 @@ def run_app(args: argparse.Namespace, err: TextIO) -> int:
         if scratch is not None:
             shutil.rmtree(scratch, ignore_errors=True)
         return 2
-    # Start-up allocates a few hundred thousand objects that live as long as the app (Textual's, the space's) and
-    # nothing that needs the cycle collector; its passes over them were ~20 ms of a 1,000-audience start. The app
-    # turns it back on once its first screen is up (IdSyncApp.on_mount); every other way out of here does too.
-    gc.disable()
     try:
         return _open_and_run(path, demo, args.theme, err, read_only=args.read_only)
     finally:
-        gc.enable()
         if scratch is not None:
             shutil.rmtree(scratch, ignore_errors=True)
 
 
 def _open_and_run(path: Path, demo: bool, theme: str | None, err: TextIO, read_only: bool = False) -> int:
-    # A large file is read and parsed in a child process, started before anything else is imported, while this
-    # one imports the model, Textual and the screens (space/background.py).
-    from idsync_tui.space.background import parse_in_child
-
-    parsed_elsewhere = parse_in_child(path)
     from idsync_tui.space.document import SpaceDocument
     from idsync_tui.space.loader import SpaceReadError
 
     try:
-        opened = SpaceDocument.start_open(path, parsed_elsewhere)
+        document = SpaceDocument.open(path)
     except SpaceReadError as error:
         print(f"idsync-tui: {error}", file=err)
         return 2
-    import idsync_tui.ui.app  # noqa: F401  # Textual and the screens: the slow imports, overlapping that read
-
-    document = opened()
     result = document.result()
     if result.space is None:  # cannot be parsed: say where and what to do, before any screen is drawn
         for problem in result.problems:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gc
 import io
 from pathlib import Path
 
@@ -271,7 +270,6 @@ def test_a_file_that_cannot_be_parsed_exits_2_with_line_and_column(tmp_path: Pat
     message = err.getvalue()
     assert "IDS001" in message and "line 2" in message and "Traceback" not in message
     assert f"idsync-tui validate {path}" in message
-    assert gc.isenabled()  # paused for start-up, and on again on the way out
 
 
 def test_a_missing_file_exits_2_with_a_message(tmp_path: Path) -> None:
@@ -295,21 +293,3 @@ def test_the_header_shows_the_home_folder_as_a_tilde() -> None:
     )
     assert short_path(Path("space.toml")) == "space.toml"
     assert short_path(Path(str(home) + "-other") / "x.toml") == str(home) + "-other/x.toml"
-
-
-async def test_the_cycle_collector_the_cli_pauses_for_start_up_is_on_again_once_the_screen_is_up(
-    space_file: Path, monkeypatch
-) -> None:  # type: ignore[no-untyped-def]
-    from idsync_tui.ui import app as app_module
-
-    monkeypatch.setattr(app_module, "STARTUP_SECONDS", 0.5)
-    gc.disable()  # as `idsync-tui` does before importing the app
-    try:
-        app = make_app(space_file)
-        async with app.run_test(size=(80, 24)) as pilot:
-            assert not gc.isenabled()
-            await pilot.pause(1.0)
-            assert gc.isenabled()
-    finally:
-        gc.enable()
-        gc.unfreeze()

@@ -12,7 +12,7 @@ import argparse
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
-from typing import TextIO
+from typing import TextIO, cast
 
 from idsync_tui import catalog
 from idsync_tui.simulator.engine import Notice
@@ -62,9 +62,9 @@ def _keys(kind: str, keys: list[str]) -> str:
 def run_simulate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     # Text from the files never reaches the terminal as control characters (text.inert): stderr always, stdout in
     # the text format (JSON Lines are escaped by the encoder itself: ensure_ascii).
-    err = InertWriter(err)
+    err = cast(TextIO, InertWriter(err))  # a TextIO in all but name
     if getattr(args, "format", "jsonl") == "text":
-        out = InertWriter(out)
+        out = cast(TextIO, InertWriter(out))
     try:
         result = load_space(args.space)
     except SpaceReadError as error:

@@ -223,12 +223,12 @@ def build_profile(data: dict[str, Any], line: int, limits: Mapping[str, int]) ->
         where = positions.get(kind)
         if where is None:
             where = positions[kind] = {seen: position for position, (seen, _) in enumerate(values)}
-        position = where.get(value)
-        if position is None:
+        known = where.get(value)
+        if known is None:
             where[value] = len(values)
             values.append((value, added))
-        elif added < values[position][1]:
-            values[position] = (value, added)
+        elif added < values[known][1]:
+            values[known] = (value, added)
     dropped = None
     for kind, values in ids.items():
         if len(values) > 1:
@@ -272,7 +272,7 @@ def build_change(data: dict[str, Any], line: int) -> Change:
     return Change(line, at, profile_id, add_identifier=(kind, value, added))
 
 
-_scan_once = json.JSONDecoder().scan_once
+_raw_decode = json.JSONDecoder().raw_decode  # one decoder, made once (json.loads makes its checks per call)
 
 
 def _decode(text: bytes | str) -> Any:
@@ -283,15 +283,15 @@ def _decode(text: bytes | str) -> Any:
         if text[:1] == b"{" and 0 not in text[:4]:
             try:
                 decoded = text.decode("utf-8", "surrogatepass")  # what json.loads does with UTF-8 bytes
-                data, end = _scan_once(decoded, 0)
-            except (ValueError, StopIteration):
+                data, end = _raw_decode(decoded)
+            except ValueError:  # json.JSONDecodeError
                 return json.loads(text)
             if end == len(decoded):
                 return data
-    elif text[:1] == "{":
+    elif type(text) is str and text[:1] == "{":
         try:
-            data, end = _scan_once(text, 0)
-        except (ValueError, StopIteration):
+            data, end = _raw_decode(text)
+        except ValueError:  # json.JSONDecodeError
             return json.loads(text)
         if end == len(text):
             return data
@@ -585,9 +585,9 @@ def _latest_in_chunk(chunk: bytes, latest: str | None, odd: bool) -> tuple[str, 
         raw_line = chunk[start : end if end >= 0 else len(chunk)]
         item = parse_line(raw_line, 0, {})
         if type(item) is Profile:
-            key = _line_latest(raw_line)
-            if key is not None and (latest is None or key > latest):
-                return key, start, item.id
+            line_key = _line_latest(raw_line)
+            if line_key is not None and (latest is None or line_key > latest):
+                return line_key, start, item.id
         elif type(item) is Change and item.add_identifier is not None:
             key = item.add_identifier[2]
             if latest is None or key > latest:

@@ -242,8 +242,8 @@ def haystack(profile: Profile) -> str:
     for values in profile.ids.values():
         parts.extend(value for value, _ in values)
     if profile.dropped:
-        for values in profile.dropped.values():
-            parts.extend(values)
+        for dropped in profile.dropped.values():
+            parts.extend(dropped)
     parts.extend(f"{key}={value}" for key, value in profile.traits.items())
     return "\n".join(parts).lower()
 

@@ -32,7 +32,7 @@ from idsync_tui.simulator.engine import (
 from idsync_tui.simulator.membership import Predicate, compile_conditions, qualifies
 from idsync_tui.simulator.profiles import BadLine, Change, Profile, format_time, key_to_datetime
 from idsync_tui.simulator.render import event_json
-from idsync_tui.space.model import Space
+from idsync_tui.space.model import Condition, Space
 
 Output = dict[str, Any] | Notice | BadLine
 # One connection of one unit ("audience:vip", "fb"): what a profile was sent is remembered per connection.
@@ -82,18 +82,18 @@ def build_units(space: Space, audience: str | None = None, journey: str | None =
             source = {"kind": "audience", "key": item.key}
             plans = tuple(build_plan(space, c, source, item.key, "audience") for c in item.connections)
             units.append(Unit(f"audience:{item.key}", compile_conditions(item.conditions), plans))
-    for item in space.journeys:
-        if not (everything or item.key == journey):
+    for journey_entry in space.journeys:
+        if not (everything or journey_entry.key == journey):
             continue
-        conditions = []
-        for step in item.steps:
+        conditions: list[Condition] = []
+        for step in journey_entry.steps:
             if step.type == "filter":
                 conditions.extend(step.conditions)
                 continue
-            source = {"kind": "journey", "key": item.key, "step": step.key}
-            flag = f"j_o_{item.key}__{step.key}"
+            source = {"kind": "journey", "key": journey_entry.key, "step": step.key}
+            flag = f"j_o_{journey_entry.key}__{step.key}"
             plans = tuple(build_plan(space, c, source, flag, "journey_step") for c in step.connections)
-            units.append(Unit(f"journey:{item.key}:{step.key}", compile_conditions(conditions), plans))
+            units.append(Unit(f"journey:{journey_entry.key}:{step.key}", compile_conditions(conditions), plans))
     return tuple(units)
 
 
@@ -156,7 +156,7 @@ class Simulation:
         return tally
 
     # -- running -------------------------------------------------------------------------------------------
-    def _number(self, outputs: Iterable[dict[str, Any] | Notice]) -> Iterator[dict[str, Any] | Notice]:
+    def _number(self, outputs: Iterable[Output]) -> Iterator[Output]:
         for output in outputs:
             if type(output) is dict:
                 self.seq += 1
@@ -206,6 +206,7 @@ class Simulation:
                 else:
                     self.ignored_changes += 1
             else:
+                assert isinstance(item, BadLine)
                 yield item
         if self.ignored_changes:
             yield Notice(

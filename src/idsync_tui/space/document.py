@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from idsync_tui import catalog
-from idsync_tui.space import background, loader, store
+from idsync_tui.space import loader, store
 from idsync_tui.space.history import Change, EditState, Journal
 from idsync_tui.space.loader import ENTITY_KEY_PATTERN, LoadResult, SpaceReadError
 from idsync_tui.space.store import SaveConflict
@@ -96,11 +96,9 @@ class SpaceDocument:
         text: str,
         path: str | Path | None = None,
         disk_hash: str | None = None,
-        parsed: background.Parsed | None = None,
     ) -> None:
-        """`parsed`, when given, is what tomllib read from `text` and its header lines (see `start_open`)."""
         self.path: Path | None = Path(path) if path is not None else None
-        self._reset(text, disk_hash, parsed)
+        self._reset(text, disk_hash)
 
     # -- opening, state ------------------------------------------------------------------------------------
     @classmethod
@@ -111,25 +109,11 @@ class SpaceDocument:
         return cls(_decode(raw, target), target, store.sha256_of(raw))
 
     @classmethod
-    def start_open(
-        cls, path: str | Path, parsed_elsewhere: Callable[[str], background.Parsed | None] | None = None
-    ) -> Callable[[], SpaceDocument]:
-        """Reads `path` now (raising as `open` does); the returned call gives the document, using what
-        `background.parse_in_child` read from the same bytes when there is such a thing (see there)."""
-        target = Path(path)
-        raw = loader.read_bytes(target)
-        text = _decode(raw, target)
-        disk_hash = store.sha256_of(raw)
-        if parsed_elsewhere is None:
-            return lambda: cls(text, target, disk_hash)
-        return lambda: cls(text, target, disk_hash, parsed_elsewhere(disk_hash))
-
-    @classmethod
     def from_text(cls, text: str, path: str | Path | None = None) -> SpaceDocument:
         """A document for `text`; with a `path`, saving it creates that file (and refuses if one appeared)."""
         return cls(text, path, None)
 
-    def _reset(self, text: str, disk_hash: str | None, parsed: background.Parsed | None = None) -> None:
+    def _reset(self, text: str, disk_hash: str | None) -> None:
         # A UTF-8 BOM (Windows editors write one) is not part of the TOML: kept aside and written back on save.
         self._bom = text.startswith(loader.UTF8_BOM)
         if self._bom:
@@ -140,7 +124,7 @@ class SpaceDocument:
         self._newline = "\r\n" if "\r\n" in text and "\n" not in text.replace("\r\n", "") else "\n"
         self._blank_before_headers = re.search(r"\n[ \t]*\r?\n[ \t]*\[", text) is not None
         try:
-            self._data: dict[str, Any] | None = parsed[0] if parsed is not None else loader.toml_loads(text)
+            self._data: dict[str, Any] | None = loader.toml_loads(text)
             self._syntax_error: str | None = None
         except loader.TomlError as error:
             self._data = None
@@ -152,7 +136,6 @@ class SpaceDocument:
         self._undo: list[Change] = []
         self._redo: list[Change] = []
         self._result: tuple[int, LoadResult] | None = None
-        self._headers = parsed[1] if parsed is not None else None  # of version 0
         self._state: EditState | None = None
         self._work: dict[str, Any] | None = None
         self.last_changed: DataPath = ()
@@ -214,8 +197,7 @@ class SpaceDocument:
             # The data each edit keeps is what the text reads back as (checked before every save), so the model
             # is built from it rather than from a second tomllib parse of the text.
             loaded = loader.parse_text(text, path) if self._data is None else None
-            headers = self._headers if self._version == 0 else None
-            self._result = (self._version, loaded or loader.parse_data(self._data or {}, text, path, headers))
+            self._result = (self._version, loaded or loader.parse_data(self._data or {}, text, path))
         return self._result[1]
 
     def diff(self) -> str:

@@ -18,7 +18,7 @@ import re
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-if TYPE_CHECKING:  # only a type here: the child process of background.py imports this module and nothing more
+if TYPE_CHECKING:  # only a type here
     from idsync_tui.space.model import DataPath
 
 _BARE = r"[A-Za-z0-9_-]+"

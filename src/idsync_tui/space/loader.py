@@ -242,14 +242,13 @@ class LoadResult:
 class _Builder:
     """Turns tomllib's data into the model, collecting every problem instead of stopping at the first."""
 
-    def __init__(self, data: dict[str, Any], text: str, path: str, headers: dict[DataPath, int] | None = None) -> None:
+    def __init__(self, data: dict[str, Any], text: str, path: str) -> None:
         self.data = data
         self.text = text
         # The model's objects are table entries: their lines come from the headers (fast); a problem at a key
         # needs the full scan, made the first time one is reported.
         self._full_lines: dict[DataPath, int] | None = None
-        if headers is None and text:
-            headers = header_index(text, data)
+        headers = header_index(text, data) if text else None
         self.lines = headers if headers is not None else self.full_lines()
         self.path = path
         self.problems: list[Problem] = []
@@ -792,12 +791,9 @@ def parse_text(text: str, path: str = "") -> LoadResult:
     return parse_data(data, text[1:] if text.startswith(UTF8_BOM) else text, path)
 
 
-def parse_data(
-    data: dict[str, Any], text: str, path: str = "", headers: dict[DataPath, int] | None = None
-) -> LoadResult:
-    """Loads data already read from `text` by tomllib (the text gives the line numbers): no second parse.
-    `headers`, when given, is `header_index(text, data)`, made elsewhere (`background.py`)."""
-    builder = _Builder(data, text, path, headers)
+def parse_data(data: dict[str, Any], text: str, path: str = "") -> LoadResult:
+    """Loads data already read from `text` by tomllib (the text gives the line numbers): no second parse."""
+    builder = _Builder(data, text, path)
     space = builder.build()
     return LoadResult(space, builder.problems, text, data)
 

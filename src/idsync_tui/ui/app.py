@@ -5,7 +5,6 @@ The editor, the dialogs and the sync log are imported when first used: the first
 
 from __future__ import annotations
 
-import gc
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -61,15 +60,7 @@ def screen_for(found: Found) -> str:
 
 INERT_LINES = InertLines()
 KEPT = "your edits are kept: fix that and save again, or W saves them elsewhere"
-
-# Long enough for a large space's list to have arrived (it is added a chunk per frame after the first one).
-STARTUP_SECONDS = 1.5
 READ_ONLY_REFUSAL = "Not saved: this session is read-only (--read-only); edits stay on screen only, v shows them"
-
-
-def collect_cycles_again() -> None:
-    gc.freeze()
-    gc.enable()
 
 
 class IdSyncApp(App):
@@ -160,9 +151,6 @@ class IdSyncApp(App):
 
     # -- start -------------------------------------------------------------------------------------------------
     def on_mount(self) -> None:
-        # The CLI pauses the cycle collector for start-up; what start-up made stays for the session, so it is
-        # frozen out of later passes rather than scanned by each of them.
-        self.set_timer(STARTUP_SECONDS, collect_cycles_again)
         if self.theme_notes:
             self.notify("\n".join(self.theme_notes), title="Themes", severity="warning", timeout=10, markup=False)
         self.update_titles()
