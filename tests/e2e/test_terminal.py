@@ -93,13 +93,13 @@ def test_a_large_space_opens_edits_and_saves(tmp_path: Path) -> None:
     with Tmux([COMMAND, str(space)]) as term:
         term.wait_for("audience_00018", "Opened: every rule passes", "✖ 0 ⚠ 0", timeout=30)
         term.send("Tab", "Enter")  # the Facebook connection of the first audience
-        term.wait_for("ID Sync  audience audience_00000 → fb")
+        term.wait_for("ID Sync  audience audience_00000 → fb", timeout=30)
         term.send("Down", "Down", "L")  # the third row (phone): first_added -> last_added
-        term.wait_for("row 3: last_added")
+        term.wait_for("row 3: last_added", timeout=30)
         term.send("w")
-        term.wait_for("Saved")
+        term.wait_for("Saved", timeout=30)
         term.send("q")
-        term.wait_exit()
+        term.wait_exit(timeout=30)
     expected = before.replace(
         'segment = "phone"\ndestination = "PHONE"\nstrategy = "first_added"',
         'segment = "phone"\ndestination = "PHONE"\nstrategy = "last_added"',
