@@ -165,10 +165,6 @@ class SpaceDocument:
         return self._data is not self._saved_data and self._data != self._saved_data
 
     @property
-    def saved_text(self) -> str:
-        return self._saved_text
-
-    @property
     def can_undo(self) -> bool:
         return bool(self._undo)
 
@@ -179,10 +175,6 @@ class SpaceDocument:
     @property
     def undo_label(self) -> str | None:
         return self._undo[-1].label if self._undo else None
-
-    @property
-    def redo_label(self) -> str | None:
-        return self._redo[-1].label if self._redo else None
 
     @property
     def parsed(self) -> bool:
