@@ -409,10 +409,10 @@ class RowDialog(FormDialog):
             if self.row.segment not in space.known_identifiers():
                 options.append((f"{self.row.segment}  (unknown)", self.row.segment))
             yield Select(options, value=self.row.segment, allow_blank=False, id="segment", compact=True)
-            offered = catalog.offered_keys(self.destination.type) if self.destination else None
-            if offered is not None:
-                offered_by = self.destination.name or self.destination.key  # type: ignore[union-attr]
-                yield Label(plain(f"Destination identifier (offered by {offered_by}):"))
+            destination = self.destination
+            offered = catalog.offered_keys(destination.type) if destination else None
+            if offered is not None and destination is not None:
+                yield Label(plain(f"Destination identifier (offered by {destination.name or destination.key}):"))
                 choices = [(k, k) for k in offered]
                 value = preselected_destination_key(self.destination, self.row)
                 yield Select(choices, value=value, allow_blank=False, id="destination", compact=True)
