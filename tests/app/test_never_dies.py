@@ -153,3 +153,23 @@ async def test_file_text_is_shown_inert_on_every_screen(space_file: Path) -> Non
         shown = app.export_screenshot(title="screen")  # (the SVG's own title is not the terminal)
         assert "[/]" in shown.replace("&#160;", " ") or "[/]" in shown
         assert app.is_running
+
+
+async def test_bad_profile_lines_never_stop_the_profiles_screen_the_editor_stats_or_the_log(space_file: Path) -> None:
+    from tests.e2e.test_hostile import BAD_LINES, _profile
+
+    text = space_file.read_text().replace('key = "test-space"', 'key = "test-space"\nprofiles = "people.jsonl"', 1)
+    space_file.write_text(text)
+    lines = ["\ufeff// a BOM before a comment", _profile("p-good"), *BAD_LINES]
+    Path("people.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8", errors="surrogatepass")
+    app = make_app(space_file)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("4")  # Profiles: reads every line
+        await pilot.pause(0.5)
+        await pilot.press("1")
+        await _edit(pilot)  # the ID Sync editor and its stats
+        await pilot.pause(0.5)
+        await pilot.press("l")  # the sync log
+        await pilot.pause(1.0)
+        shown = app.export_screenshot(title="screen")
+        assert app.is_running and RAW_CONTROL.search(shown) is None
