@@ -163,3 +163,18 @@ def test_find_returns_references_into_the_model_and_no_screen(tmp_path: Path) ->
     found = session.find("identifiers[phone]")
     assert found is not None and (found.section, found.target) == ("identifiers", None)
     assert session.find("version") is None
+
+
+def test_a_connection_is_named_the_same_way_everywhere(tmp_path: Path) -> None:
+    """One home for the owner and connection labels (the editor's title, its row dialog, the Profiles screen)."""
+    space = session_for(tmp_path).space
+    refs = list(space.connections())
+    audience_ref = next(r for r in refs if r.audience is not None)
+    step_ref = next(r for r in refs if r.journey is not None)
+    assert audience_ref.audience is not None
+    assert audience_ref.owner_label == f"audience {audience_ref.audience.key}"
+    assert audience_ref.label == f"audience {audience_ref.audience.key} → {audience_ref.connection.destination}"
+    assert step_ref.journey is not None and step_ref.step is not None
+    assert step_ref.label == (
+        f"journey {step_ref.journey.key}, step {step_ref.step.key} → {step_ref.connection.destination}"
+    )

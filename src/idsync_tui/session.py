@@ -263,13 +263,6 @@ class Session:
         self.refresh()
 
 
-def owner_label(ref: ConnectionRef) -> str:
-    if ref.audience is not None:
-        return f"audience {ref.audience.key}"
-    assert ref.journey is not None and ref.step is not None
-    return f"journey {ref.journey.key}, step {ref.step.key}"
-
-
 def suggested_destination_key(destination: Destination | None, segment: str) -> str:
     """A sensible destination identifier for a new row: the dropdown's match, else the key with `_` for `.`."""
     if destination is not None:

@@ -127,6 +127,19 @@ class ConnectionRef:
     step: Step | None = None
 
     @property
+    def owner_label(self) -> str:
+        """`audience vip` or `journey onboarding, step send_welcome`: the owner as the app names it everywhere."""
+        if self.audience is not None:
+            return f"audience {self.audience.key}"
+        assert self.journey is not None and self.step is not None
+        return f"journey {self.journey.key}, step {self.step.key}"
+
+    @property
+    def label(self) -> str:
+        """The owner and the destination: `audience vip → fb`."""
+        return f"{self.owner_label} → {self.connection.destination}"
+
+    @property
     def kind(self) -> str:
         """`audience` or `journey_step`: the `computation_class` Segment sends."""
         return "audience" if self.audience is not None else "journey_step"

@@ -17,7 +17,7 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, DataTable, Input, Label, RadioButton, RadioSet, Select, Static
 
 from idsync_tui import catalog
-from idsync_tui.session import Session, owner_label, preselected_destination_key, suggested_destination_key
+from idsync_tui.session import Session, preselected_destination_key, suggested_destination_key
 from idsync_tui.space.document import SpaceDocument
 from idsync_tui.space.model import ConnectionRef, DataPath, IdRow
 from idsync_tui.space.problems import Problem
@@ -133,9 +133,7 @@ class ConnectionEditor(SpaceScreen):
             short = catalog.DESTINATION_TYPE_SHORT.get(destination.type, destination.type)
             kind = f"{destination.name or destination.key}, {short}"
         self.query_one("#title", Static).update(
-            Text.assemble(
-                ("ID Sync  ", "bold"), f"{owner_label(ref)} → {connection.destination}  ", (f"({kind})", "dim")
-            )
+            Text.assemble(("ID Sync  ", "bold"), f"{ref.label}  ", (f"({kind})", "dim"))
         )
         settings = Text()
         settings.append("Setup ")
@@ -403,7 +401,7 @@ class RowDialog(FormDialog):
         custom = space.custom_identifier_keys
         what = "New identifier row" if self.index is None else f"Identifier row {self.index + 1}"
         with Vertical():
-            yield Label(plain(f"{what} · {owner_label(self.ref)} → {self.ref.connection.destination}"), classes="title")
+            yield Label(plain(f"{what} · {self.ref.label}"), classes="title")
             yield Label("Segment identifier:")
             options = [(k + ("  (custom)" if k in custom else ""), k) for k in space.known_identifiers()]
             if self.row.segment not in space.known_identifiers():

@@ -21,7 +21,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import DataTable, Input, Select, Static
 from textual.worker import get_current_worker
 
-from idsync_tui.session import Session, owner_label
+from idsync_tui.session import Session
 from idsync_tui.simulator import stats as simstats
 from idsync_tui.simulator.engine import ENTER, Notice, SyncContext, connection_events
 from idsync_tui.simulator.membership import qualifies
@@ -38,13 +38,6 @@ from idsync_tui.ui.widgets.text_field import TextField
 READ_CAP = 10_000  # profiles read from a file; the screen says when a file has more
 LIST_CAP = 1_000  # rows the list shows at once; the search narrows the rest down
 WIDE = 120
-
-
-def connection_label(ref: ConnectionRef) -> str:
-    if ref.audience is not None:
-        return f"audience {ref.audience.key} → {ref.connection.destination}"
-    assert ref.journey is not None and ref.step is not None
-    return f"journey {ref.journey.key}/{ref.step.key} → {ref.connection.destination}"
 
 
 def _added(key: str, wide: bool = True) -> str:
@@ -199,8 +192,8 @@ class ProfilesScreen(SpaceScreen):
         self.load()
         space = self.session.space
         refs = list(space.connections())
-        labels = [connection_label(r) for r in refs]
-        if labels != [connection_label(r) for r in self.refs]:
+        labels = [r.label for r in refs]
+        if labels != [r.label for r in self.refs]:
             self.query_one("#connection", Select).set_options([(label, i) for i, label in enumerate(labels)])
         self.refs = refs
         if self.index is None:
@@ -372,7 +365,7 @@ class ProfilesScreen(SpaceScreen):
         space = self.session.space
         at = format_time(index.first_sync) if index.first_sync is not None else ""
         member, outputs = profile_events(space, ref, profile, at)
-        owner = owner_label(ref)
+        owner = ref.owner_label
         if not member:
             pane.update(
                 Text(
