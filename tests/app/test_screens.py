@@ -166,6 +166,19 @@ async def test_an_audience_can_be_added_renamed_and_deleted(space_file: Path) ->
     assert space_file.read_text() == before
 
 
+async def test_a_journey_is_renamed_key_and_name_and_only_what_changed_is_edited(space_file: Path) -> None:
+    app = make_app(space_file)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("2", "r", *"onboarding", "tab", *"Onboarding flow", "enter")
+        await pilot.pause()
+        journey = app.session.space.journeys[0]
+        assert (journey.key, journey.name) == ("onboarding", "Onboarding flow")
+        await pilot.press("r", "tab", *"Onboarding", "enter")  # the key typed back as it is: only the name changes
+        await pilot.pause()
+        journey = app.session.space.journeys[0]
+        assert (journey.key, journey.name) == ("onboarding", "Onboarding")
+
+
 async def test_journey_send_steps_open_the_same_editor(space_file: Path) -> None:
     app = make_app(space_file)
     async with app.run_test(size=(80, 24)) as pilot:

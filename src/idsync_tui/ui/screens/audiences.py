@@ -77,20 +77,13 @@ class AudiencesScreen(OwnerScreen):
 
     def action_rename(self) -> None:
         audience = self.audience
-        if audience is None:
-            return
-
-        def rename(values: dict[str, str] | None) -> None:
-            if values:
-                new_key = values["key"] if values["key"] != audience.key else None
-                new_name = values["name"] if values["name"] != audience.name else None
-                if new_key or new_name:
-                    self.edit(
-                        lambda d: d.rename_audience(audience.key, new_key=new_key, name=new_name),
-                        f"audience {audience.key} renamed",
-                    )
-
-        self.app.push_screen(key_dialog(f"Rename audience {audience.key}", audience.key, audience.name), rename)
+        if audience is not None:
+            self.rename_entry(
+                "audience",
+                audience.key,
+                audience.name,
+                lambda d, new_key, new_name: d.rename_audience(audience.key, new_key=new_key, name=new_name),
+            )
 
     def action_delete(self) -> None:
         from idsync_tui.ui.screens.dialogs import ConfirmDialog

@@ -171,6 +171,20 @@ def key_dialog(
 class OwnerScreen(SpaceScreen):
     """A screen whose selection owns connections (an audience, a send step): list, connect, disconnect, edit."""
 
+    def rename_entry(
+        self, kind: str, key: str, name: str, rename: Callable[[SpaceDocument, str | None, str | None], object]
+    ) -> None:
+        """Asks for a new key and name, and edits only what changed: `rename(document, new_key, new_name)`."""
+
+        def renamed(values: dict[str, str] | None) -> None:
+            if values:
+                new_key = values["key"] if values["key"] != key else None
+                new_name = values["name"] if values["name"] != name else None
+                if new_key or new_name:
+                    self.edit(lambda d: rename(d, new_key, new_name), f"{kind} {key} renamed")
+
+        self.app.push_screen(key_dialog(f"Rename {kind} {key}", key, name), renamed)
+
     def owner_connections(self) -> tuple[DataPath, tuple[Connection, ...]] | None:
         raise NotImplementedError
 

@@ -165,17 +165,12 @@ class JourneysScreen(OwnerScreen):
             self.app.push_screen(FormDialog(f"Rename step {step.key}", [("key", "Key:", step.key)]), rename_step)
             return
 
-        def rename(values: dict[str, str] | None) -> None:
-            if values:
-                new_key = values["key"] if values["key"] != journey.key else None
-                new_name = values["name"] if values["name"] != journey.name else None
-                if new_key or new_name:
-                    self.edit(
-                        lambda d: d.rename_journey(journey.key, new_key=new_key, name=new_name),
-                        f"journey {journey.key} renamed",
-                    )
-
-        self.app.push_screen(key_dialog(f"Rename journey {journey.key}", journey.key, journey.name), rename)
+        self.rename_entry(
+            "journey",
+            journey.key,
+            journey.name,
+            lambda d, new_key, new_name: d.rename_journey(journey.key, new_key=new_key, name=new_name),
+        )
 
     def action_delete(self) -> None:
         from idsync_tui.ui.screens.dialogs import ConfirmDialog
