@@ -40,11 +40,9 @@ def time_key(text: Any) -> str:
     """
     if not isinstance(text, str):
         raise ProfileLineError(f"a time must be a string like 2024-06-01T10:00:00Z, not {_shown(text)}")
-    # Fast path: the canonical form, which is what nearly every line uses (checked as a real date all the same).
-    if len(text) == 20 and text[19] == "Z" and text[10] == "T" and text[4] == "-" and text[13] == ":":
-        if _canonical_ok(text[:19]):
-            return text[:19]
-        raise ProfileLineError(f'"{_shown_text(text)}" is not a time; write it like 2024-06-01T10:00:00Z')
+    key = canonical_key(text)  # nearly every line uses the canonical form
+    if key is not None:
+        return key
     try:
         if not text.isascii() or (len(text) > 13 and text[10] in "Tt " and text[11:13] == "24"):
             raise ValueError(text)  # hour 24, digits from other scripts: not ISO 8601 as this reader takes it
@@ -60,27 +58,35 @@ def time_key(text: Any) -> str:
     return moment.isoformat(timespec="microseconds" if moment.microsecond else "seconds")
 
 
-# The canonical form, checked by shape and ranges (hour 00-23...); whether the day exists is asked of `_DAYS`.
-_CANONICAL = re.compile(r"\d{4}-\d\d-\d\dT(?:[01]\d|2[0-3]):[0-5]\d:[0-5]\dZ?", re.ASCII)
+# The canonical form `2024-03-02T08:30:00Z` is on every identifier of every profile, so it is checked without a
+# regular expression or a datetime: the clock against the 1,440 valid "THH:MM:" and the 60 valid "SSZ", the day
+# against a bounded cache of days already checked (a real date in the shape YYYY-MM-DD).
+_CLOCKS = frozenset(f"T{hour:02}:{minute:02}:" for hour in range(24) for minute in range(60))
+_SECONDS = frozenset(f"{second:02}Z" for second in range(60))
+_DAY_SHAPE = re.compile(r"\d{4}-\d\d-\d\d", re.ASCII)
 _DAYS: dict[str, bool] = {}  # "2024-02-29" -> it exists (bounded: see _day_ok)
+
+
+def canonical_key(text: str) -> str | None:
+    """The time key of `text` when it is exactly the canonical form of a real moment (`2024-03-02T08:30:00Z` ->
+    `2024-03-02T08:30:00`); None for anything else, which `time_key` then reads or explains."""
+    if text[10:17] in _CLOCKS and text[17:] in _SECONDS and (_DAYS.get(text[:10]) or _day_ok(text[:10])):
+        return text[:19]
+    return None
 
 
 def _day_ok(day: str) -> bool:
     known = _DAYS.get(day)
     if known is None:
-        try:
-            datetime.fromisoformat(day)
-            known = True
-        except ValueError:
-            known = False
+        known = _DAY_SHAPE.fullmatch(day) is not None
+        if known:
+            try:
+                datetime.fromisoformat(day)
+            except ValueError:
+                known = False
         if len(_DAYS) < 100_000:  # ~270 years of days: bounded whatever the file holds
             _DAYS[day] = known
     return known
-
-
-def _canonical_ok(key: str) -> bool:
-    """Whether `2024-03-02T08:30:00` (a trailing Z allowed) is a real moment: shape, ranges, the day exists."""
-    return _CANONICAL.fullmatch(key) is not None and (_DAYS.get(key[:10]) or _day_ok(key[:10]))
 
 
 def _shown(value: Any) -> str:
@@ -182,56 +188,14 @@ def build_profile(data: dict[str, Any], line: int, limits: Mapping[str, int]) ->
     items = data.get("identifiers", [])
     if not isinstance(items, list):
         raise ProfileLineError(f'profile {profile_id}: "identifiers" must be an array of objects')
-    ids: dict[str, list[IdValue]] = {}
-    positions: dict[str, dict[str, int]] | None = None
-    for index, item in enumerate(items):
-        # Fast path for well-formed identifiers; anything unusual goes through _identifier, which explains it.
-        if type(item) is dict and "added_at" in item:
-            kind, value, added = item.get("type"), item.get("value"), item["added_at"]
-            if type(kind) is not str or type(value) is not str or not kind or not value:
-                kind, value, added = _identifier(item, index)
-            elif (
-                type(added) is str
-                and len(added) == 20
-                and added[19] == "Z"
-                and added[10] == "T"
-                and _canonical_match(added) is not None
-                and (_DAYS.get(added[:10]) or _day_ok(added[:10]))
-            ):
-                added = added[:19]
-            else:
-                kind, value, added = _identifier(item, index)
-        else:
-            kind, value, added = _identifier(item, index)
-        values = ids.get(kind)
-        if values is None:
-            ids[kind] = [(value, added)]
-            continue
-        # The same value twice is one value in the graph, added when it was first seen. A few values are
-        # compared in a loop; past that, a value -> position map keeps a profile with N values at O(N log N).
-        if len(values) < _SCAN_VALUES:
-            for position, (seen, seen_added) in enumerate(values):
-                if seen == value:
-                    if added < seen_added:
-                        values[position] = (value, added)
-                    break
-            else:
-                values.append((value, added))
-            continue
-        if positions is None:
-            positions = {}
-        where = positions.get(kind)
-        if where is None:
-            where = positions[kind] = {seen: position for position, (seen, _) in enumerate(values)}
-        known = where.get(value)
-        if known is None:
-            where[value] = len(values)
-            values.append((value, added))
-        elif added < values[known][1]:
-            values[known] = (value, added)
+    ids = _well_formed_ids(items)
+    if ids is None:
+        ids = _checked_ids(items)
     dropped = None
     for kind, values in ids.items():
         if len(values) > 1:
+            if len(dict(values)) < len(values):
+                values = ids[kind] = _one_of_each(values)
             values.sort(key=_added)  # stable: ties keep file order
             limit = limits.get(kind, DEFAULT_LIMIT)
             if len(values) > limit:
@@ -242,9 +206,59 @@ def build_profile(data: dict[str, Any], line: int, limits: Mapping[str, int]) ->
     return Profile(profile_id, line, traits, ids, dropped)
 
 
+def _well_formed_ids(items: list[Any]) -> dict[str, list[IdValue]] | None:
+    """The identifiers by type in file order, when each is an object with a type, a value and a canonical
+    added_at (nearly every line: the loop every profile goes through, so `canonical_key`'s test is written out
+    here); None at the first one that is not, and `_checked_ids` reads them all again, explaining the problem."""
+    ids: dict[str, list[IdValue]] = {}
+    for item in items:
+        if type(item) is not dict:
+            return None
+        kind, value, added = item.get("type"), item.get("value"), item.get("added_at")
+        if (
+            type(kind) is not str
+            or type(value) is not str
+            or type(added) is not str
+            or not kind
+            or not value
+            or added[10:17] not in _CLOCKS
+            or added[17:] not in _SECONDS
+            or not (_DAYS.get(added[:10]) or _day_ok(added[:10]))
+        ):
+            return None
+        values = ids.get(kind)
+        if values is None:
+            ids[kind] = [(value, added[:19])]
+        else:
+            values.append((value, added[:19]))
+    return ids
+
+
+def _checked_ids(items: list[Any]) -> dict[str, list[IdValue]]:
+    """The identifiers by type in file order, each checked by `_identifier` (its first problem is raised)."""
+    ids: dict[str, list[IdValue]] = {}
+    for index, item in enumerate(items):
+        kind, value, added = _identifier(item, index)
+        ids.setdefault(kind, []).append((value, added))
+    return ids
+
+
+def _one_of_each(values: list[IdValue]) -> list[IdValue]:
+    """The same value twice is one value in the graph, added when it was first seen: one entry per value, at its
+    first position, with its earliest added_at (linear: a profile with N values costs O(N log N) with the sort)."""
+    kept: list[IdValue] = []
+    where: dict[str, int] = {}
+    for value, added in values:
+        position = where.get(value)
+        if position is None:
+            where[value] = len(kept)
+            kept.append((value, added))
+        elif added < kept[position][1]:
+            kept[position] = (value, added)
+    return kept
+
+
 _added = itemgetter(1)
-_canonical_match = _CANONICAL.fullmatch
-_SCAN_VALUES = 8
 
 
 def build_change(data: dict[str, Any], line: int) -> Change:
@@ -332,16 +346,31 @@ def parse_line(raw: bytes | str, line: int, limits: Mapping[str, int]) -> Profil
         return BadLine(line, f"not valid JSON ({error}); each line must be one JSON object")
     if not isinstance(data, dict):
         return BadLine(line, "each line must be a JSON object (a profile or a change), not " + type(data).__name__)
-    deep = _openers(text) > MAX_NESTING
-    strings = _maybe_surrogate(text)
-    if (deep or strings) and (problem := _value_problem(data, strings)):
-        return BadLine(line, problem)
+    if _worth_a_walk(text):
+        deep = _openers(text) > MAX_NESTING
+        strings = _maybe_surrogate(text)
+        if (deep or strings) and (problem := _value_problem(data, strings)):
+            return BadLine(line, problem)
     try:
         if "id" not in data and ("at" in data or "profile" in data):
             return build_change(data, line)
         return build_profile(data, line, limits)
     except ProfileLineError as error:
         return BadLine(line, str(error))
+
+
+# Every byte but the ones that can make a line too deep ({ and [) or spell a lone surrogate (\\ of an escape, the
+# lead byte of an encoded surrogate): what is left of a usual line is a few bytes.
+_NOT_MARKS = bytes(byte for byte in range(256) if byte not in b"{[\\\xed")
+
+
+def _worth_a_walk(text: bytes | str) -> bool:
+    """Whether the decoded line could be nested too deeply or hold a lone surrogate. For bytes, one pass that
+    keeps only the bytes that matter (~0.8 µs a profile less than counting and searching separately)."""
+    if type(text) is bytes:
+        marks = text.translate(None, _NOT_MARKS)
+        return len(marks) > MAX_NESTING or b"\\" in marks or b"\xed" in marks
+    return True
 
 
 def _maybe_surrogate(text: bytes | str) -> bool:
@@ -522,10 +551,11 @@ def scan_times(path: str | Path) -> TimeScan:
     with open_profiles(path) as stream:
         for base, chunk in _chunks(stream):
             found = _ADDED_AT_CANONICAL.findall(chunk)
-            top = max(found).decode() if found else None
+            highest = max(found) if found else None
+            top = highest.decode() if highest is not None else None
             odd = len(found) != chunk.count(b'"added_at"')
             if odd or (top is not None and (latest is None or top > latest)):
-                best = _latest_in_chunk(chunk, latest, odd)
+                best = _latest_in_chunk(chunk, latest, odd, highest)
                 if best is not None:
                     latest, offset, profile_id = best
                     latest_at = (base + offset, profile_id)
@@ -574,9 +604,15 @@ def _chunks(stream: BinaryIO) -> Iterator[tuple[int, bytes]]:
             skipping = True
 
 
-def _latest_in_chunk(chunk: bytes, latest: str | None, odd: bool) -> tuple[str, int, str] | None:
+def _latest_in_chunk(chunk: bytes, latest: str | None, odd: bool, top: bytes | None) -> tuple[str, int, str] | None:
     """The latest added_at of the good lines of `chunk` that is later than `latest`: (time key, offset of its
-    line, profile id or "" for a change), or None."""
+    line, profile id or "" for a change), or None. `top` is the chunk's highest canonical added_at: when every
+    added_at is canonical (not `odd`) and the first line holding `top` is good, that line is the answer."""
+    if not odd and top is not None:
+        found = chunk.find(top)
+        answer = _line_answer(chunk, chunk.rfind(b"\n", 0, found) + 1, latest)
+        if answer is not None and answer[0] == top.decode():
+            return answer
     pattern = _ADDED_AT if odd else _ADDED_AT_CANONICAL
     by_line: dict[int, str] = {}
     start = searched = 0  # the start of the current match's line, found searching forward only: linear
@@ -597,18 +633,32 @@ def _latest_in_chunk(chunk: bytes, latest: str | None, odd: bool) -> tuple[str, 
         searched = match.start()
         if key > by_line.get(start, ""):
             by_line[start] = key
-    for start, _ in sorted(by_line.items(), key=itemgetter(1), reverse=True):
-        end = chunk.find(b"\n", start)
-        raw_line = chunk[start : end if end >= 0 else len(chunk)]
-        item = parse_line(raw_line, 0, {})
-        if type(item) is Profile:
-            line_key = _line_latest(raw_line)
-            if line_key is not None and (latest is None or line_key > latest):
-                return line_key, start, item.id
-        elif type(item) is Change and item.add_identifier is not None:
-            key = item.add_identifier[2]
-            if latest is None or key > latest:
-                return key, start, ""
+    # A line's own latest identifier can be older than what the expression saw on it (a trait named added_at):
+    # lines are read from the highest seen down while one could still beat the best found.
+    best: tuple[str, int, str] | None = None
+    for start, seen in sorted(by_line.items(), key=itemgetter(1), reverse=True):
+        if best is not None and seen <= best[0]:
+            break
+        answer = _line_answer(chunk, start, latest)
+        if answer is not None and (best is None or answer[0] > best[0]):
+            best = answer
+    return best
+
+
+def _line_answer(chunk: bytes, start: int, latest: str | None) -> tuple[str, int, str] | None:
+    """For the line of `chunk` at `start`, when it is good and adds an identifier later than `latest`: (its latest
+    added_at, `start`, profile id or "" for a change)."""
+    end = chunk.find(b"\n", start)
+    raw_line = chunk[start : end if end >= 0 else len(chunk)]
+    item = parse_line(raw_line, 0, {})
+    if type(item) is Profile:
+        line_key = _line_latest(raw_line)
+        if line_key is not None and (latest is None or line_key > latest):
+            return line_key, start, item.id
+    elif type(item) is Change and item.add_identifier is not None:
+        key = item.add_identifier[2]
+        if latest is None or key > latest:
+            return key, start, ""
     return None
 
 
@@ -619,16 +669,24 @@ def _line_latest(raw: bytes) -> str | None:
 
 
 def _repeats_earlier_id(path: str | Path, offset: int, profile_id: str) -> bool:
-    """Whether a good profile line before `offset` already has `profile_id` (then the line at `offset` is bad)."""
+    """Whether a good profile line before `offset` already has `profile_id` (then the line at `offset` is bad).
+    Only the lines that hold the id as JSON writes it, or an escape that could spell it, are decoded."""
     needle = json.dumps(profile_id, ensure_ascii=False).encode("utf-8", "surrogatepass")
     with open_profiles(path) as stream:
-        for number, start, raw in numbered_lines(stream):
-            if start >= offset:
+        for base, chunk in _chunks(stream):
+            if base >= offset:
                 return False
-            if raw is not None and (needle in raw or b"\\u" in raw):
-                item = parse_line(raw, number, {})
-                if type(item) is Profile and item.id == profile_id:
-                    return True
+            if needle not in chunk and b"\\u" not in chunk:
+                continue
+            start = 0
+            for raw in chunk.split(b"\n"):
+                if base + start >= offset:
+                    return False
+                if needle in raw or b"\\u" in raw:
+                    item = parse_line(raw, 0, {})
+                    if type(item) is Profile and item.id == profile_id:
+                        return True
+                start += len(raw) + 1
     return False
 
 
