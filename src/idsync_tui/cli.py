@@ -14,9 +14,12 @@ import sys
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
-from typing import NoReturn, TextIO, cast
+from typing import TYPE_CHECKING, NoReturn, TextIO, cast
 
 from idsync_tui import __version__
+
+if TYPE_CHECKING:
+    from idsync_tui.space.parse_ahead import ParseAhead
 
 SUBCOMMANDS = ("validate", "simulate", "serve", "schema", "import", "export", "diff", "new")
 # The schema goes along so that the working copy's `#:schema space-file.schema.json` line finds it.
@@ -417,11 +420,28 @@ def run_app(args: argparse.Namespace, err: TextIO) -> int:
 
 
 def _open_and_run(path: Path, demo: bool, theme: str | None, err: TextIO, read_only: bool = False) -> int:
+    # A large file is parsed in a child process while this one imports the app (space/parse_ahead.py).
+    from idsync_tui.space.parse_ahead import ParseAhead
+
+    ahead = ParseAhead.start(path)
+    try:
+        return _open_and_run_with(path, ahead, demo, theme, err, read_only)
+    finally:
+        if ahead is not None:
+            ahead.close()
+
+
+def _open_and_run_with(
+    path: Path, ahead: ParseAhead | None, demo: bool, theme: str | None, err: TextIO, read_only: bool
+) -> int:
+    terminal = sys.stdout.isatty() or bool(os.environ.get("TEXTUAL_DRIVER"))
+    if ahead is not None and terminal:
+        import idsync_tui.ui.app  # noqa: F401  # Textual and the screens: the slow imports, while the child parses
     from idsync_tui.space.document import SpaceDocument
     from idsync_tui.space.loader import SpaceReadError
 
     try:
-        document = SpaceDocument.open(path)
+        document = SpaceDocument.open(path, ahead)
     except SpaceReadError as error:
         print(f"idsync-tui: {error}", file=err)
         return 2
@@ -431,7 +451,7 @@ def _open_and_run(path: Path, demo: bool, theme: str | None, err: TextIO, read_o
             print(problem.as_text(), file=err)
         print(f"Fix the file, then run: idsync-tui {path}   (or check it with: idsync-tui validate {path})", file=err)
         return 2
-    if not sys.stdout.isatty() and not os.environ.get("TEXTUAL_DRIVER"):
+    if not terminal:
         # TEXTUAL_DRIVER names a driver that needs no terminal: textual-serve sets it (`idsync-tui serve`).
         print(
             "idsync-tui: the app needs a terminal; for scripts use `idsync-tui validate` / `simulate`, "

@@ -28,9 +28,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from idsync_tui import catalog
-from idsync_tui.space import loader, store
+from idsync_tui.space import loader, store, toml_read
 from idsync_tui.space.history import Change, EditState, Journal
 from idsync_tui.space.loader import ENTITY_KEY_PATTERN, LoadResult, SpaceReadError
+from idsync_tui.space.parse_ahead import ParseAhead, Parsed
 from idsync_tui.space.store import SaveConflict
 
 __all__ = [
@@ -96,26 +97,31 @@ class SpaceDocument:
         text: str,
         path: str | Path | None = None,
         disk_hash: str | None = None,
+        parsed: Parsed | None = None,
     ) -> None:
+        """`parsed`, when given, is what `toml_read.toml_loads` read from `text` and its header lines (`open`)."""
         self.path: Path | None = Path(path) if path is not None else None
-        self._reset(text, disk_hash)
+        self._reset(text, disk_hash, parsed)
 
     # -- opening, state ------------------------------------------------------------------------------------
     @classmethod
-    def open(cls, path: str | Path) -> SpaceDocument:
-        """Reads `path` (raises `SpaceReadError` when it cannot be read, or is not UTF-8)."""
+    def open(cls, path: str | Path, ahead: ParseAhead | None = None) -> SpaceDocument:
+        """Reads `path` (raises `SpaceReadError` when it cannot be read, or is not UTF-8). With `ahead`, a child
+        parsing the same file (space/parse_ahead.py), its data is used when it read the same bytes."""
         target = Path(path)
         raw = loader.read_bytes(target)
-        return cls(_decode(raw, target), target, store.sha256_of(raw))
+        disk_hash = store.sha256_of(raw)
+        text = _decode(raw, target)
+        return cls(text, target, disk_hash, ahead.take(disk_hash) if ahead is not None else None)
 
     @classmethod
     def from_text(cls, text: str, path: str | Path | None = None) -> SpaceDocument:
         """A document for `text`; with a `path`, saving it creates that file (and refuses if one appeared)."""
         return cls(text, path, None)
 
-    def _reset(self, text: str, disk_hash: str | None) -> None:
+    def _reset(self, text: str, disk_hash: str | None, parsed: Parsed | None = None) -> None:
         # A UTF-8 BOM (Windows editors write one) is not part of the TOML: kept aside and written back on save.
-        self._bom = text.startswith(loader.UTF8_BOM)
+        self._bom = text.startswith(toml_read.UTF8_BOM)
         if self._bom:
             text = text[1:]
         self._text: str | None = text
@@ -123,10 +129,12 @@ class SpaceDocument:
         self._disk_hash = disk_hash
         self._newline = "\r\n" if "\r\n" in text and "\n" not in text.replace("\r\n", "") else "\n"
         self._blank_before_headers = re.search(r"\n[ \t]*\r?\n[ \t]*\[", text) is not None
+        # The header lines found with `parsed` hold for this text only: the model of version 0.
+        self._headers = parsed[1] if parsed is not None else None
         try:
-            self._data: dict[str, Any] | None = loader.toml_loads(text)
+            self._data: dict[str, Any] | None = parsed[0] if parsed is not None else toml_read.toml_loads(text)
             self._syntax_error: str | None = None
-        except loader.TomlError as error:
+        except toml_read.TomlError as error:
             self._data = None
             self._syntax_error = str(error)
         self._saved_data = self._data
@@ -189,7 +197,8 @@ class SpaceDocument:
             # The data each edit keeps is what the text reads back as (checked before every save), so the model
             # is built from it rather than from a second tomllib parse of the text.
             loaded = loader.parse_text(text, path) if self._data is None else None
-            self._result = (self._version, loaded or loader.parse_data(self._data or {}, text, path))
+            headers = self._headers if self._version == 0 else None
+            self._result = (self._version, loaded or loader.parse_data(self._data or {}, text, path, headers))
         return self._result[1]
 
     def diff(self) -> str:
@@ -240,8 +249,8 @@ class SpaceDocument:
         """Raises `SaveVerifyError` unless the current text reads back (tomllib) as the intended data."""
         where = str(self.path) if self.path is not None else "the space"
         try:
-            written = loader.toml_loads(self.text)
-        except loader.TomlError as error:
+            written = toml_read.toml_loads(self.text)
+        except toml_read.TomlError as error:
             raise SaveVerifyError(
                 f"{where}: not saved: the edited text is not valid TOML ({error}); undo the last edit and report this"
             ) from None
@@ -260,7 +269,7 @@ class SpaceDocument:
         if self._data is not None:
             self.verify()
         text = self.text
-        content = (loader.UTF8_BOM + text if self._bom else text).encode("utf-8")
+        content = (toml_read.UTF8_BOM + text if self._bom else text).encode("utf-8")
         self._disk_hash = store.write_atomic(
             self.path, content, expected_hash=self._disk_hash, force=force, replace_read_only=replace_read_only
         )
@@ -273,7 +282,7 @@ class SpaceDocument:
         if self._data is not None:
             self.verify()
         text = self.text
-        content = (loader.UTF8_BOM + text if self._bom else text).encode("utf-8")
+        content = (toml_read.UTF8_BOM + text if self._bom else text).encode("utf-8")
         expected = None if not force else store.disk_hash(target)
         digest = store.write_atomic(target, content, expected_hash=expected, force=force, replace_read_only=force)
         self.path, self._disk_hash = target, digest

@@ -12,8 +12,6 @@ import contextlib
 import dataclasses
 import difflib
 import re
-import sys
-import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -35,8 +33,7 @@ from idsync_tui.space.model import (
     Step,
 )
 from idsync_tui.space.problems import Problem
-
-MAX_FILE_BYTES = 64 * 1024 * 1024
+from idsync_tui.space.toml_read import MAX_FILE_BYTES, UTF8_BOM, TomlError, toml_loads
 
 # Whole-value patterns (used with fullmatch; the JSON Schema anchors them with ^(?:...)$).
 SPACE_KEY_PATTERN = re.compile(r"[a-z0-9][a-z0-9_-]*")
@@ -242,13 +239,14 @@ class LoadResult:
 class _Builder:
     """Turns tomllib's data into the model, collecting every problem instead of stopping at the first."""
 
-    def __init__(self, data: dict[str, Any], text: str, path: str) -> None:
+    def __init__(self, data: dict[str, Any], text: str, path: str, headers: dict[DataPath, int] | None = None) -> None:
         self.data = data
         self.text = text
-        # The model's objects are table entries: their lines come from the headers (fast); a problem at a key
-        # needs the full scan, made the first time one is reported.
+        # The model's objects are table entries: their lines come from the headers (fast; `headers` when the
+        # caller has them already); a problem at a key needs the full scan, made the first time one is reported.
         self._full_lines: dict[DataPath, int] | None = None
-        headers = header_index(text, data) if text else None
+        if headers is None and text:
+            headers = header_index(text, data)
         self.lines = headers if headers is not None else self.full_lines()
         self.path = path
         self.problems: list[Problem] = []
@@ -675,92 +673,6 @@ _PATTERN_HINTS = {
     ENTITY_KEY_PATTERN.pattern: "must not be empty or contain spaces or brackets",
 }
 
-_TOML_POSITION = re.compile(r"\(at line (\d+), column (\d+)\)")
-
-
-class TomlError(ValueError):
-    """A text tomllib cannot read, or that no space file could be: the reason, and where (line >= 1)."""
-
-    def __init__(self, reason: str, line: int, column: int | None) -> None:
-        super().__init__(reason)
-        self.reason = reason
-        self.line = line
-        self.column = column
-
-
-UTF8_BOM = "\ufeff"
-# Deeper than any space or theme file needs (a space file is 5 levels deep); tomllib itself recurses, and so do
-# tomlkit (the editor) and the rules, so deeper data is refused here with its line instead of failing there.
-MAX_NESTING = 32
-_LONG_NUMBER = re.compile(r"[0-9][0-9_]{4000,}")
-
-
-def toml_loads(text: str) -> dict[str, Any]:
-    """`tomllib.loads`, but every failure is a `TomlError` with a line: syntax errors (at the end of the file
-    too), integers past Python's digit limit, arrays or tables nested past MAX_NESTING. A leading UTF-8 BOM is
-    allowed (TOML says nothing of it; editors on Windows write one)."""
-    if text.startswith(UTF8_BOM):
-        text = text[1:]
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as error:
-        message = str(error)
-        match = _TOML_POSITION.search(message)
-        reason = _TOML_POSITION.sub("", message).replace("(at end of document)", "").strip()
-        if match:
-            raise TomlError(reason, int(match.group(1)), int(match.group(2))) from None
-        # "at end of document": the last line that has anything on it
-        stripped = text.rstrip()
-        line = stripped.count("\n") + 1
-        column = len(stripped) - (stripped.rfind("\n") + 1) + 1
-        raise TomlError(f"{reason} at the end of the file", line, column) from None
-    except RecursionError:
-        raise TomlError(
-            f"arrays or tables nested too deeply (a space file needs at most {MAX_NESTING} levels)",
-            _deep_line(text),
-            None,
-        ) from None
-    except ValueError as error:  # int(): more digits than Python converts (sys.int_info.str_digits_check_threshold)
-        found = _LONG_NUMBER.search(text)
-        line = text.count("\n", 0, found.start()) + 1 if found else 1
-        digits = sys.get_int_max_str_digits()
-        reason = f"a number with more than {digits} digits" if "digits" in str(error) else str(error)
-        raise TomlError(f"{reason}; no space file value needs one", line, None) from None
-    if _depth_over(data, MAX_NESTING):
-        raise TomlError(
-            f"arrays or tables nested more than {MAX_NESTING} levels deep; no space file needs that many",
-            _deep_line(text),
-            None,
-        )
-    return data
-
-
-def _depth_over(data: Any, limit: int) -> bool:
-    """Whether `data` nests lists and tables more than `limit` deep (iterative: no recursion to run out of)."""
-    stack: list[tuple[Any, int]] = [(data, 0)]
-    while stack:
-        value, depth = stack.pop()
-        if depth > limit:
-            return True
-        if type(value) is dict:
-            stack.extend((item, depth + 1) for item in value.values() if type(item) in (dict, list))
-        elif type(value) is list:
-            stack.extend((item, depth + 1) for item in value if type(item) in (dict, list))
-    return False
-
-
-def _deep_line(text: str) -> int:
-    """The line where bracket nesting first passes MAX_NESTING (strings not told apart: a pointer, not a proof)."""
-    depth = 0
-    for position, char in enumerate(text):
-        if char in "[{":
-            depth += 1
-            if depth > MAX_NESTING:
-                return text.count("\n", 0, position) + 1
-        elif char in "]}":
-            depth = max(depth - 1, 0)
-    return 1
-
 
 def parse_text(text: str, path: str = "") -> LoadResult:
     """Loads a space file's text. Never raises for bad content."""
@@ -791,9 +703,12 @@ def parse_text(text: str, path: str = "") -> LoadResult:
     return parse_data(data, text[1:] if text.startswith(UTF8_BOM) else text, path)
 
 
-def parse_data(data: dict[str, Any], text: str, path: str = "") -> LoadResult:
-    """Loads data already read from `text` by tomllib (the text gives the line numbers): no second parse."""
-    builder = _Builder(data, text, path)
+def parse_data(
+    data: dict[str, Any], text: str, path: str = "", headers: dict[DataPath, int] | None = None
+) -> LoadResult:
+    """Loads data already read from `text` by tomllib (the text gives the line numbers): no second parse.
+    `headers`, when given, is `lines.header_index(text, data)` worked out already (space/parse_ahead.py)."""
+    builder = _Builder(data, text, path, headers)
     space = builder.build()
     return LoadResult(space, builder.problems, text, data)
 

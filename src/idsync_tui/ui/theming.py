@@ -23,7 +23,8 @@ from textual.theme import Theme
 
 from idsync_tui.space import files
 from idsync_tui.space.lines import build_line_index, line_of
-from idsync_tui.space.loader import TomlError, did_you_mean, toml_loads
+from idsync_tui.space.loader import did_you_mean
+from idsync_tui.space.toml_read import TomlError, toml_loads
 from idsync_tui.text import inert
 
 BUNDLED_THEME_DIR = Path(__file__).parents[1] / "themes"
