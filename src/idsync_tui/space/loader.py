@@ -280,9 +280,9 @@ class _Builder:
             spec = fields.get(key)
             if (
                 spec is not None
-                and spec.choices is None
                 and _exactly(spec.kind, value)
                 and (value or not spec.nonempty)
+                and (spec.choices is None or value in spec.choices)
             ):
                 good[key] = value  # the usual case, decided without building a path or a message
                 continue
