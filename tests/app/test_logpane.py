@@ -16,6 +16,7 @@ import pytest
 
 from idsync_tui.simulator.command import run_simulate
 from idsync_tui.simulator.logrows import Marked, event_row
+from idsync_tui.simulator.render import HASH_SHOWN
 from idsync_tui.ui.screens.dialogs import TextDialog
 from idsync_tui.ui.synclog import log as synclog
 from idsync_tui.ui.synclog import ring as synclog_ring
@@ -92,7 +93,7 @@ async def test_the_log_shows_the_events_of_the_connection_being_edited(acme: Pat
         first = rows.render_line(0).text
         assert first.startswith("10:00:00 v1 high_value   fb      p-0001  + add")
         hashed = json.loads(expected[0])["payload"]["EMAIL"]
-        assert f"EMAIL={hashed[:8]}…" in first
+        assert f"EMAIL={hashed[:HASH_SHOWN]}…" in first
         await pilot.press("l")  # pressed in the log: hides it, the rows get the focus back
         assert not pane.display and app.screen.focused is not None and app.screen.focused.id == "rows"
 

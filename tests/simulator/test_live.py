@@ -19,7 +19,7 @@ from idsync_tui.simulator.diff import EventDiff
 from idsync_tui.simulator.engine import Notice
 from idsync_tui.simulator.logrows import ADDED, CHANGED, REMOVED, UNCHANGED, Marked, event_row, log_entry, log_item
 from idsync_tui.simulator.profiles import scan_times
-from idsync_tui.simulator.render import event_json
+from idsync_tui.simulator.render import HASH_SHOWN, event_json
 from idsync_tui.simulator.replay import Replay
 from idsync_tui.simulator.scope import run_scope, scope_of
 from idsync_tui.space.loader import load_space, parse_text
@@ -125,7 +125,7 @@ def test_a_row_fits_80_columns_and_shortens_hashed_values() -> None:
     row = event_row(fb)
     assert row.startswith("10:00:00 v1 high_value   fb      ")
     hashed = fb["payload"]["EMAIL"]
-    assert f"EMAIL={hashed[:8]}…" in row and hashed not in row
+    assert f"EMAIL={hashed[:HASH_SHOWN]}…" in row and hashed not in row  # shortened as everywhere (render.short_hash)
     # time, version, source, destination, profile, action and call take 52 columns: the identifiers start there
     assert all(event_row(e)[51] == " " and event_row(e)[52] != " " for e in events)
 

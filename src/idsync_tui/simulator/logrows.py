@@ -9,7 +9,7 @@ from typing import Any
 
 from idsync_tui.simulator.engine import Notice
 from idsync_tui.simulator.profiles import BadLine
-from idsync_tui.simulator.render import event_json, sent_identifiers
+from idsync_tui.simulator.render import event_json, sent_identifiers, short_hash
 from idsync_tui.simulator.timeline import Output
 
 ENTER_KIND, EXIT_KIND, NOTICE_KIND, BAD_KIND = "enter", "exit", "notice", "bad"
@@ -18,10 +18,9 @@ CALLS = {"identify": "I", "track": "T", "list": "L"}
 
 
 def short_value(value: Any) -> str:
-    """A value as the log row shows it: SHA-256 hex as its first 8 characters and `…`, long values cut."""
-    text = str(value)
-    if len(text) == 64 and all(c in "0123456789abcdef" for c in text):
-        return text[:8] + "…"
+    """A value as the log row shows it: a SHA-256 shortened as everywhere (`render.short_hash`), other values past
+    20 characters cut to their first 12 and `…`."""
+    text = short_hash(value)
     return text if len(text) <= 20 else text[:12] + "…"
 
 

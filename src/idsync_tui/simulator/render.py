@@ -41,14 +41,18 @@ def sent_identifiers(event: dict[str, Any]) -> list[tuple[str, Any]]:
     return sent
 
 
-def _short(value: Any) -> str:
+HASH_SHOWN = 8  # characters of a SHA-256 a line shows before "…" (text format, Profiles, sync log: 80 columns)
+
+
+def short_hash(value: Any) -> str:
+    """A SHA-256 (64 lower-case hex digits) as its first HASH_SHOWN characters and `…`; anything else as it is."""
     text = str(value)
-    return text[:12] + "…" if len(text) == 64 and all(c in "0123456789abcdef" for c in text) else text
+    return text[:HASH_SHOWN] + "…" if len(text) == 64 and all(c in "0123456789abcdef" for c in text) else text
 
 
 def event_text(event: dict[str, Any]) -> str:
     """`#3 2024-06-01T10:00:00Z audience high_value -> fb p-0001 add list: EMAIL=5f1c…, MADID=6D92… (v1)`."""
-    sent = ", ".join(f"{k}={_short(v)}" for k, v in sent_identifiers(event)) or "(no identifiers)"
+    sent = ", ".join(f"{k}={short_hash(v)}" for k, v in sent_identifiers(event)) or "(no identifiers)"
     user = event["payload"].get("userId") if event["call"] != "list" else None
     who = f"{event['profile']} (userId {user})" if user else event["profile"]
     return (
