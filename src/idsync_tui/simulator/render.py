@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 from idsync_tui.simulator.engine import Notice
+from idsync_tui.space.model import owner_label
 
 # One encoder for every event (the public json API): compact separators, keys in the order the event has them, and
 # no circular-reference check (events are plain trees the simulator builds). The same bytes as json.dumps(event,
@@ -18,12 +19,9 @@ def event_json(event: dict[str, Any]) -> str:
     return _encode(event)
 
 
-def _source(source: dict[str, str] | None) -> str:
-    if source is None:
-        return "-"
-    if "step" in source:
-        return f"journey {source['key']}/{source['step']}"
-    return f"{source['kind']} {source['key']}"
+def source_label(source: dict[str, str] | None) -> str:
+    """An event's `source` as the owner is named everywhere (`model.owner_label`); `-` for none."""
+    return "-" if source is None else owner_label(source["key"], source.get("step"))
 
 
 def sent_identifiers(event: dict[str, Any]) -> list[tuple[str, Any]]:
@@ -56,14 +54,14 @@ def event_text(event: dict[str, Any]) -> str:
     user = event["payload"].get("userId") if event["call"] != "list" else None
     who = f"{event['profile']} (userId {user})" if user else event["profile"]
     return (
-        f"#{event['seq']} {event['at']} {_source(event['source'])} -> {event['destination']} {who} "
+        f"#{event['seq']} {event['at']} {source_label(event['source'])} -> {event['destination']} {who} "
         f"{event['action']} {event['call']}: {sent} (v{event['config_version']})"
     )
 
 
 def notice_text(notice: Notice, log: bool = True) -> str:
     """A notice as a log line (indented under the events), or as `note: ...` for stderr (`log=False`)."""
-    place = f"{_source(notice.source)} -> {notice.destination} " if notice.destination else ""
+    place = f"{source_label(notice.source)} -> {notice.destination} " if notice.destination else ""
     who = f"{notice.profile}: " if notice.profile else ""
     if log:
         return f"   {notice.at} {place}{who}note: {notice.message}"

@@ -14,6 +14,7 @@ from typing import Any
 from idsync_tui import catalog
 from idsync_tui.simulator.diff import EventDiff
 from idsync_tui.simulator.engine import Notice
+from idsync_tui.simulator.logrows import source_key
 from idsync_tui.simulator.profiles import BadLine, Change, Profile, format_time, read_profiles
 from idsync_tui.simulator.timeline import ConfigVersion, Output, Simulation
 from idsync_tui.space.model import DataPath, Space
@@ -59,7 +60,7 @@ def scope_of(space: Space, selection: Selection) -> Scope:
                 if ref.audience is not None:
                     source = {"kind": "audience", "key": ref.audience.key}
                     return Scope(
-                        f"{ref.audience.key} → {connection.destination}",
+                        f"{source_key(source)} → {connection.destination}",
                         audience=ref.audience.key,
                         source=source,
                         destination=connection.destination,
@@ -67,7 +68,7 @@ def scope_of(space: Space, selection: Selection) -> Scope:
                 assert ref.journey is not None and ref.step is not None
                 source = {"kind": "journey", "key": ref.journey.key, "step": ref.step.key}
                 return Scope(
-                    f"{ref.journey.key}/{ref.step.key} → {connection.destination}",
+                    f"{source_key(source)} → {connection.destination}",
                     journey=ref.journey.key,
                     source=source,
                     destination=connection.destination,

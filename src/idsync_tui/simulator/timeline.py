@@ -31,7 +31,7 @@ from idsync_tui.simulator.engine import (
 )
 from idsync_tui.simulator.membership import Predicate, compile_conditions, qualifies
 from idsync_tui.simulator.profiles import BadLine, Change, Profile, format_time, key_to_datetime
-from idsync_tui.simulator.render import event_json
+from idsync_tui.simulator.render import event_json, source_label
 from idsync_tui.space.model import Condition, Space
 
 Output = dict[str, Any] | Notice | BadLine
@@ -45,10 +45,8 @@ def sent_signature(event: dict[str, Any]) -> str:
 
 
 def connection_label(source: dict[str, str], destination: str) -> str:
-    """`audience high_value -> fb`, `journey onboarding/welcome -> braze`: a connection in a summary line."""
-    if "step" in source:
-        return f"journey {source['key']}/{source['step']} -> {destination}"
-    return f"{source['kind']} {source['key']} -> {destination}"
+    """`audience high_value -> fb`, `journey onboarding, step welcome -> braze`: a connection in a summary line."""
+    return f"{source_label(source)} -> {destination}"
 
 
 @dataclass(frozen=True, slots=True)

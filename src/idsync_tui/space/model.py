@@ -117,6 +117,12 @@ class CustomIdentifier:
     line: int | None = None
 
 
+def owner_label(key: str, step: str | None = None) -> str:
+    """`audience vip` or `journey onboarding, step send_welcome`: a connection's owner as the app, the commands and
+    the sync log name it everywhere (a narrow column writes `onboarding/send_welcome`: `logrows.source_key`)."""
+    return f"journey {key}, step {step}" if step is not None else f"audience {key}"
+
+
 @dataclass(frozen=True, slots=True)
 class ConnectionRef:
     """A connection with its owner: an audience, or a journey's send step."""
@@ -128,11 +134,11 @@ class ConnectionRef:
 
     @property
     def owner_label(self) -> str:
-        """`audience vip` or `journey onboarding, step send_welcome`: the owner as the app names it everywhere."""
+        """`audience vip` or `journey onboarding, step send_welcome` (`owner_label`)."""
         if self.audience is not None:
-            return f"audience {self.audience.key}"
+            return owner_label(self.audience.key)
         assert self.journey is not None and self.step is not None
-        return f"journey {self.journey.key}, step {self.step.key}"
+        return owner_label(self.journey.key, self.step.key)
 
     @property
     def label(self) -> str:

@@ -41,6 +41,7 @@ from idsync_tui.simulator.logrows import (
     REMOVED,
     Marked,
 )
+from idsync_tui.simulator.render import source_label
 from idsync_tui.simulator.scope import Scope
 from idsync_tui.ui.messages import StatusMessage
 from idsync_tui.ui.screens.dialogs import ConfirmDialog, FormDialog, TextDialog
@@ -237,7 +238,7 @@ def event_details(record: str, before: str | None = None, what: str = "", remove
     an event an edit changed, what changed and the payload before (the old config's) and after."""
     event = json.loads(record)
     source = event["source"]
-    owner = f"journey {source['key']}, step {source['step']}" if "step" in source else f"audience {source['key']}"
+    owner = source_label(source)
     body = Text()
     body.append(f"{event['at']}  {owner} → {event['destination']}\n", style="bold")
     body.append(
