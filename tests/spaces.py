@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 
 def generate_space(audiences: int) -> str:
     """A space with `audiences` audiences, each with a customized Facebook and a default Braze connection."""
@@ -57,3 +59,15 @@ def generate_space(audiences: int) -> str:
             ]
         out += ["", "[[audiences.connections]]", 'destination = "braze"', "send_identify = true"]
     return "\n".join(out) + "\n"
+
+
+def plant_fake_module(folder: Path, module: str, marker: Path) -> None:
+    """A package tree under `folder` whose `module` (dotted) would create `marker` if it were ever run: a hostile
+    checkout in the folder where the app starts."""
+    *packages, name = module.split(".")
+    here = folder
+    for package in packages:
+        here = here / package
+        here.mkdir(exist_ok=True)
+        (here / "__init__.py").write_text("")
+    (here / f"{name}.py").write_text(f"open({str(marker)!r}, 'w').close()\n")

@@ -11,7 +11,7 @@ from idsync_tui.space.document import SpaceDocument
 from idsync_tui.space.lines import header_index
 from idsync_tui.space.parse_ahead import ParseAhead
 from idsync_tui.space.toml_read import toml_loads
-from tests.spaces import generate_space
+from tests.spaces import generate_space, plant_fake_module
 
 
 def _big(tmp_path: Path, text: str | None = None, name: str = "big.toml") -> Path:
@@ -89,3 +89,16 @@ def test_the_child_gives_no_answer_for_a_file_it_cannot_read(tmp_path, capsysbin
     assert parse_ahead.main([str(tmp_path / "missing.toml")]) == 1
     assert parse_ahead.main([]) == 1
     assert capsysbinary.readouterr().out == b""
+
+
+def test_a_folder_named_idsync_tui_where_the_app_starts_is_not_what_the_child_runs(tmp_path, monkeypatch):
+    """The child runs with -P: the working folder is not on its import path (a hostile checkout cannot inject code)."""
+    marker = tmp_path / "ran"
+    (tmp_path / "cwd").mkdir()
+    plant_fake_module(tmp_path / "cwd", "idsync_tui.space.parse_ahead", marker)
+    monkeypatch.chdir(tmp_path / "cwd")
+    path = _big(tmp_path)
+    ahead = ParseAhead.start(path)
+    assert ahead is not None
+    assert ahead.take(_sha(path)) is not None
+    assert not marker.exists()

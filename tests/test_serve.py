@@ -63,6 +63,7 @@ def test_each_tab_runs_the_app_on_the_space_or_on_a_scratch_demo(served: list[ob
     with_space, demo = served
     assert shlex.split(with_space.command) == [  # type: ignore[attr-defined]
         sys.executable,
+        "-P",  # the working folder's idsync_tui, if it has one, is not what runs
         "-m",
         "idsync_tui",
         str(SPACE.resolve()),
@@ -70,7 +71,7 @@ def test_each_tab_runs_the_app_on_the_space_or_on_a_scratch_demo(served: list[ob
         "--theme",
         "idsync-light",
     ]
-    assert shlex.split(demo.command) == [sys.executable, "-m", "idsync_tui", "--scratch-demo"]  # type: ignore[attr-defined]
+    assert shlex.split(demo.command) == [sys.executable, "-P", "-m", "idsync_tui", "--scratch-demo"]  # type: ignore[attr-defined]
 
 
 def test_a_space_that_cannot_be_read_is_reported_before_serving(served: list[object], tmp_path: Path) -> None:

@@ -50,7 +50,7 @@ def is_loopback(host: str) -> bool:
 
 def app_command(space: Path | None, read_only: bool, theme: str | None) -> str:
     """The shell command textual-serve runs for each browser tab (it starts it with a shell)."""
-    words = [sys.executable, "-m", "idsync_tui"]
+    words = [sys.executable, "-P", "-m", "idsync_tui"]  # -P: not the working folder's idsync_tui, if it has one
     words += [str(space)] if space is not None else ["--scratch-demo"]
     if read_only:
         words.append("--read-only")

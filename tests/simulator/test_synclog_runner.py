@@ -10,9 +10,12 @@ import os
 import sys
 from pathlib import Path
 
+import pytest
+
 from idsync_tui.simulator.logrows import ADDED, BAD_KIND, CHANGED, UNCHANGED, Marked, entry_of
 from idsync_tui.ui.synclog.runner import ChildRun, Chunk, Finished, Request
 from tests.simulator.simhelpers import HEAD, identifier, profile_line
+from tests.spaces import plant_fake_module
 
 ACME = Path(__file__).resolve().parents[2] / "sample_spaces" / "acme.toml"
 
@@ -222,3 +225,17 @@ async def test_an_event_line_that_does_not_read_becomes_a_row_saying_so() -> Non
     [item] = sink.items
     text, record, kind = entry_of(item)  # type: ignore[arg-type]
     assert kind == BAD_KIND and record is None and "cannot read" in text and "oops" in text
+
+
+async def test_a_folder_named_idsync_tui_where_the_app_starts_is_not_what_the_log_runs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The log's child runs with -P: the working folder is not on its import path."""
+    marker = tmp_path / "ran"
+    (tmp_path / "cwd").mkdir()
+    plant_fake_module(tmp_path / "cwd", "idsync_tui.simulator.child", marker)
+    monkeypatch.chdir(tmp_path / "cwd")
+    path = write(tmp_path)
+    run = ChildRun(Request(space=space_text(), path=path), Collect())
+    assert await run.run() == Finished(done="done")
+    assert not marker.exists()

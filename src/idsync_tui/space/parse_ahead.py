@@ -47,7 +47,9 @@ class ParseAhead:
             if path.stat().st_size < MIN_BYTES:
                 return None
             process = subprocess.Popen(
-                [sys.executable, "-m", __name__, str(path)],
+                # -P: the working folder is not put on the child's import path (a folder named idsync_tui where the
+                # app was started must not be run).
+                [sys.executable, "-P", "-m", __name__, str(path)],
                 stdin=subprocess.DEVNULL,
                 stdout=subprocess.PIPE,
                 stderr=subprocess.DEVNULL,

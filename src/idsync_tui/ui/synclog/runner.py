@@ -23,7 +23,9 @@ from idsync_tui.simulator.diff import EventDiff
 from idsync_tui.simulator.logrows import ADDED, CHANGED, REMOVED, UNCHANGED, LogItem, Marked
 from idsync_tui.simulator.render import event_json
 
-CHILD = [sys.executable, "-m", "idsync_tui.simulator.child"]
+# -P: the folder the app was started in is not on the child's import path (a folder named idsync_tui there must
+# not be what runs).
+CHILD = [sys.executable, "-P", "-m", "idsync_tui.simulator.child"]
 CHUNK = 1 << 18  # bytes read from the pipe at a time (~350 events)
 STDERR_KEPT = 2048  # bytes of the child's stderr kept to explain an unexpected end
 EXIT_GRACE = 5.0  # seconds a child that has closed its output is given to exit before it is killed
