@@ -202,3 +202,10 @@ def test_spaces_only_skips_toml_files_that_are_not_spaces(tmp_path: Path) -> Non
     assert run("validate", "--spaces-only", project)[0] == 0
     assert run("validate", "--spaces-only", broken_syntax)[0] == 1
     assert run("validate", project)[0] == 1  # without the option every file is a space
+
+
+def test_spaces_only_reads_a_deeply_nested_toml_file_without_a_traceback(tmp_path: Path) -> None:
+    deep = write(tmp_path, "x = " + "[" * 3000 + "]" * 3000 + "\n", "deep.toml")  # valid TOML, no space
+    code, out, err = run("validate", "--spaces-only", deep)
+    assert (code, err) == (0, "")
+    assert out.splitlines()[-1] == "0 files checked: 0 errors, 0 warnings, 1 not a space file (skipped)"

@@ -110,15 +110,16 @@ def is_space_file(path: str) -> bool:
     """Whether a file given to `validate --spaces-only` is meant as a space: it has a `[space]` table or a
     `version` key (a file that is not valid TOML counts when such a line is in it; unreadable ones count too)."""
     import re
-    import tomllib
+
+    from idsync_tui.space.toml_read import TomlError, toml_loads
 
     try:
         text = Path(path).read_bytes().decode("utf-8", "replace")
     except OSError:
         return True
     try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError:
+        data = toml_loads(text)  # the same parser and limits as the loader (no recursion error on deep nesting)
+    except TomlError:
         return re.search(r"^\s*(\[space\]|version\s*=)", text, re.M) is not None
     return "space" in data or "version" in data
 

@@ -31,7 +31,6 @@ from idsync_tui import catalog
 from idsync_tui.space import loader, store, toml_read
 from idsync_tui.space.history import Change, EditState, Journal
 from idsync_tui.space.loader import ENTITY_KEY_PATTERN, LoadResult, SpaceReadError
-from idsync_tui.space.parse_ahead import ParseAhead, Parsed
 from idsync_tui.space.store import SaveConflict
 
 __all__ = [
@@ -47,6 +46,7 @@ DataPath = tuple[str | int, ...]
 
 if TYPE_CHECKING:
     from idsync_tui.space import toml_edit as te
+    from idsync_tui.space.parse_ahead import ParseAhead, Parsed
 
 
 def _load_tomlkit() -> None:
