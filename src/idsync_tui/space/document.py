@@ -1,7 +1,7 @@
 """The editing document: changes a space file the way a careful person would, with undo / redo and a safe save.
 
-Reading stays with the fast `tomllib` loader; the tomlkit document (about 1 ms per audience to parse) is built
-only when the first edit needs it. Every edit changes the smallest tomlkit node it can (one scalar, one key
+Reading stays with the fast TOML parser (`toml_read`); the tomlkit document (about 1 ms per audience to parse) is
+built only when the first edit needs it. Every edit changes the smallest tomlkit node it can (one scalar, one key
 added after its siblings, one array-of-tables entry inserted or deleted) so an unedited file saves byte for byte,
 and comments and blank lines around an edit stay where they were. Each edit is recorded as a journal of primitive
 operations on the tomlkit tree with their exact inverses, so undo is as cheap as the edit and gives back the
@@ -10,7 +10,7 @@ never a wrong file).
 
 In parallel with the tomlkit tree, each edit updates a plain-python copy of the data it means to write
 (copy-on-write along the edited path, so every undo step can keep its own version for free). Before saving, the
-new text is re-parsed with `tomllib` and compared with that data; on any difference nothing is written.
+new text is re-parsed with `toml_read` and compared with that data; on any difference nothing is written.
 
 The text is rendered from the tomlkit tree when something asks for it (save, diff, a full reload), not at every
 edit: rendering is the whole cost of an edit (~100 ms at 1,000 audiences, against ~1 ms for the change itself).
@@ -52,7 +52,7 @@ if TYPE_CHECKING:
 def _load_tomlkit() -> None:
     """Imports the tomlkit adapter (and tomlkit) into this module, on the first edit.
 
-    tomlkit takes ~40 ms to import; opening, showing and validating a space never need it (they use tomllib), so
+    tomlkit takes ~40 ms to import; opening, showing and validating a space never need it (they use toml_read), so
     start-up does not pay for it. Every method that uses `te` runs only after `_document()` called this.
     """
     global te
@@ -195,7 +195,7 @@ class SpaceDocument:
             path = str(self.path) if self.path else ""
             text = self.text
             # The data each edit keeps is what the text reads back as (checked before every save), so the model
-            # is built from it rather than from a second tomllib parse of the text.
+            # is built from it rather than from a second parse of the text.
             loaded = loader.parse_text(text, path) if self._data is None else None
             headers = self._headers if self._version == 0 else None
             self._result = (self._version, loaded or loader.parse_data(self._data or {}, text, path, headers))
@@ -246,7 +246,7 @@ class SpaceDocument:
 
     # -- saving ------------------------------------------------------------------------------------------
     def verify(self) -> None:
-        """Raises `SaveVerifyError` unless the current text reads back (tomllib) as the intended data."""
+        """Raises `SaveVerifyError` unless the current text reads back (toml_read) as the intended data."""
         where = str(self.path) if self.path is not None else "the space"
         try:
             written = toml_read.toml_loads(self.text)

@@ -1,12 +1,12 @@
 """Where things are in a space file's text: a map from data paths to 1-based line numbers.
 
-`tomllib` is fast but keeps no positions, so this scans the text once for table headers and key lines, the way a
-TOML reader would, and records the line of every array-of-tables entry and key it sees:
+The TOML parser (`toml_read`) keeps no positions, so this scans the text once for table headers and key lines,
+the way a TOML reader would, and records the line of every array-of-tables entry and key it sees:
 ("audiences", 0, "connections", 1, "identifiers", 0, "strategy") -> 42. Values inside inline tables or
 multi-line arrays map to the line of the key that holds them (`line_of` falls back to the nearest parent).
 
 `header_index` is the fast path a loader takes first: only table headers, found by one regular-expression search
-over the whole text, checked against the data tomllib read. The model's objects are all table entries, so their
+over the whole text, checked against the data the parser read. The model's objects are all table entries, so their
 lines come from headers; key lines are needed only to report a problem at a key, and the full scan (~2 µs a line)
 is made then. At 1,000 audiences (34k lines) that is ~15 ms instead of ~80 ms on every open.
 """
@@ -55,14 +55,14 @@ def _split_key(dotted: str) -> tuple[str, ...]:
 
 
 def _basic_string(token: str) -> str:
-    """A quoted key's name with its escapes read (`"a\\u0041"` is the key `aA`), as tomllib reads it."""
+    """A quoted key's name with its escapes read (`"a\\u0041"` is the key `aA`), as the parser reads it."""
     if "\\" not in token:
         return token[1:-1]
-    import tomllib  # only for a quoted key with an escape: rare
+    import tomli  # only for a quoted key with an escape: rare (the parser of toml_read, which imports this module)
 
     try:
-        return str(tomllib.loads(f"k = {token}")["k"])
-    except (tomllib.TOMLDecodeError, ValueError):
+        return str(tomli.loads(f"k = {token}")["k"])
+    except (tomli.TOMLDecodeError, ValueError):
         return token[1:-1]
 
 
@@ -185,7 +185,7 @@ def header_index(text: str, data: Mapping[str, Any]) -> dict[DataPath, int] | No
         lineno += text.count("\n", position, start)
         position = start
         path = _resolve_header(_split_key(match.group(2)), match.group(1) == "[", counts)
-        if path in index:  # a table or entry defined twice: tomllib would have refused the file
+        if path in index:  # a table or entry defined twice: the parser would have refused the file
             return None
         index[path] = lineno
     for array_path, found in counts.items():

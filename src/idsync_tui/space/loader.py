@@ -1,6 +1,6 @@
 """Reads a space file into the immutable model, reporting IDS001-IDS004 with file, line, place and a fix.
 
-The read path is stdlib `tomllib` (about 14x faster than tomlkit); line numbers come from `lines.py`.
+The read path is `toml_read` (tomli, compiled: far faster than tomlkit); line numbers come from `lines.py`.
 Loading never raises for bad content: it returns every problem it found and the best model it could build,
 so that the app can still open a file with errors. Only a file that cannot be read at all (missing, a folder,
 no permission, too large) raises `SpaceReadError`.
@@ -194,7 +194,7 @@ def _matches(kind: str, value: Any) -> bool:
     raise ValueError(kind)
 
 
-# tomllib's own types: a value of exactly this type is well-typed (bool is not int here: type(True) is bool).
+# The TOML parser's own types: a value of exactly this type is well-typed (bool is not int here: type(True) is bool).
 _EXACT_TYPES: dict[str, type] = {"str": str, "int": int, "bool": bool, "table": dict, "array": list}
 
 
@@ -237,7 +237,7 @@ class LoadResult:
 
 
 class _Builder:
-    """Turns tomllib's data into the model, collecting every problem instead of stopping at the first."""
+    """Turns the parsed TOML data into the model, collecting every problem instead of stopping at the first."""
 
     def __init__(self, data: dict[str, Any], text: str, path: str, headers: dict[DataPath, int] | None = None) -> None:
         self.data = data
@@ -706,7 +706,7 @@ def parse_text(text: str, path: str = "") -> LoadResult:
 def parse_data(
     data: dict[str, Any], text: str, path: str = "", headers: dict[DataPath, int] | None = None
 ) -> LoadResult:
-    """Loads data already read from `text` by tomllib (the text gives the line numbers): no second parse.
+    """Loads data already read from `text` by `toml_read.toml_loads` (the text gives the line numbers): no second parse.
     `headers`, when given, is `lines.header_index(text, data)` worked out already (space/parse_ahead.py)."""
     builder = _Builder(data, text, path, headers)
     space = builder.build()
@@ -762,5 +762,5 @@ def load_space(path: str | Path) -> LoadResult:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as error:
         return LoadResult(None, [_utf8_problem(raw, error, str(path))], None, None)
-    # CRLF stays as it is: tomllib accepts it and the store writes it back unchanged.
+    # CRLF stays as it is: the parser accepts it and the store writes it back unchanged.
     return parse_text(text, str(path))

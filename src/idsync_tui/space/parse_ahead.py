@@ -1,6 +1,6 @@
 """Parsing a large space file in a child process while the app imports Textual and its screens.
 
-tomllib is pure Python: a 1,000-audience space (~600 KB) takes it ~200 ms, about as long as the imports the app
+Even compiled (tomli), parsing a 1,000-audience space (~600 KB) takes ~150 ms, about as long as the imports the app
 needs before it can draw anything. So for a file of MIN_BYTES or more the command line first starts
 
     python -m idsync_tui.space.parse_ahead FILE
@@ -12,7 +12,7 @@ its own bytes is the same. In every other case (a small file, the child cannot s
 or read other bytes) the parent parses as it always does: this changes how soon the data is ready, never what it
 is, and every message about a bad file still comes from the parent's own parse.
 
-The parent's side imports only `subprocess` before it starts the child; what the child needs (tomllib, the two
+The parent's side imports only `subprocess` before it starts the child; what the child needs (tomli, the two
 modules above) and `pickle` are imported where they are used.
 Measured gain: benchmarks/README.md ("Parsing ahead in a child process").
 """
