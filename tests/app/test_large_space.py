@@ -6,6 +6,11 @@ from pathlib import Path
 
 from textual.widgets import DataTable
 
+from idsync_tui.session import Session
+from idsync_tui.space.document import SpaceDocument
+from idsync_tui.ui import app as ui_app
+from idsync_tui.ui.app import IdSyncApp
+from idsync_tui.ui.widgets.list_table import MIN_FIRST_CHUNK
 from tests.app.apphelpers import cell_text, make_app
 
 COUNT = 750  # more than the first chunk plus one more chunk of rows
@@ -60,3 +65,30 @@ async def test_going_to_an_audience_deep_in_the_list_before_its_rows_arrived_lan
         app.screen.focus_on(deep)  # what a jump from the problems list does
         assert table.cursor_row == COUNT - 50
         assert cell_text(table.get_row_at(table.cursor_row)[0]) == deep.key
+
+
+class _ReadyProbe(IdSyncApp):
+    """The app, noting how many audience rows the list holds when Textual says the first frame is displayed."""
+
+    CSS_PATH = str(Path(ui_app.__file__).with_name("idsync.tcss"))  # Textual reads a relative one beside this file
+    rows_at_first_frame: int | None = None
+
+    def on_ready(self) -> None:  # Textual runs IdSyncApp.on_ready after this one (each class's handler once)
+        self.rows_at_first_frame = self.screen.query_one("#audiences", DataTable).row_count
+
+
+async def test_the_rows_past_the_first_screenful_wait_for_the_first_frame(tmp_path: Path) -> None:
+    # At start-up Textual runs after-refresh callbacks before it writes a frame: chunks added then made the first
+    # frame of a long list wait for most of the list.
+    path = tmp_path / "big.toml"
+    path.write_text(big_space(COUNT))
+    app = _ReadyProbe(Session(SpaceDocument.open(path)))
+    async with app.run_test(size=(80, 24)) as pilot:
+        table = app.screen.query_one("#audiences", DataTable)
+        assert app.rows_at_first_frame is not None
+        assert 24 <= app.rows_at_first_frame <= MIN_FIRST_CHUNK + 24  # a screenful, not more
+        for _ in range(50):  # and then the rest arrives
+            if table.row_count == COUNT:
+                break
+            await pilot.pause(0.05)
+        assert table.row_count == COUNT

@@ -32,6 +32,7 @@ from idsync_tui.ui.screens.base import SpaceScreen
 from idsync_tui.ui.screens.destinations import DestinationsScreen
 from idsync_tui.ui.screens.journeys import JourneysScreen
 from idsync_tui.ui.widgets.frame import short_path
+from idsync_tui.ui.widgets.list_table import ListTable
 
 # Cursor and scroll keys every list has: summed up in one line of the keys help instead of listed.
 NAVIGATION_ACTIONS = ("cursor_", "scroll_", "select_cursor", "page_", "focus_next", "focus_previous", "copy_text")
@@ -168,6 +169,18 @@ class IdSyncApp(App):
         path = self.session.path
         if path is not None and not self.session.read_only and not self.session.document.text.strip():
             self.offer_new_space(path)
+
+    # Long lists add their rows past the first screenful only once this is true (ui/widgets/list_table.py).
+    first_frame_shown = False
+
+    def on_ready(self) -> None:
+        """Textual's `Ready`: the first frame is on the terminal. The lists of the screens open now may add the rest
+        of their rows (at start-up, after-refresh callbacks run before any frame is written: rows added then held
+        back the first frame of a 1,000-audience space by ~170 ms)."""
+        self.first_frame_shown = True
+        for screen in self.screen_stack:
+            for table in screen.query(ListTable):
+                table.resume_filling()
 
     def offer_new_space(self, path: Path) -> None:
         """The file is empty: offer to start a new space in it (what `idsync-tui new PATH` writes)."""

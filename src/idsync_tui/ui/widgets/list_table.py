@@ -47,6 +47,12 @@ class ListTable(RowTable):
     changed cells in place when the list keeps its length; otherwise it adds a screenful past the cursor and leaves
     the rest pending: a chunk is added after each refresh of the screen (Textual's `call_after_refresh`), and moving
     the cursor to a row not added yet (a jump to a problem) adds the rows up to it first.
+
+    At start-up Textual runs after-refresh callbacks before anything is written to the terminal (the app is still
+    mounting), so the chunks would all land before the first frame. They wait for `first_frame_shown` to be true:
+    the app's own attribute, set on Textual's `Ready` event ("the first frame has been displayed"), when the app
+    hands the waiting tables on with `resume_filling` (measured: benchmarks/README.md, "Rows after the first frame").
+    In an app without the attribute the chunks start at once.
     """
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -107,8 +113,16 @@ class ListTable(RowTable):
             self.add_pending(upto=row)
         super().move_cursor(row=row, column=column, animate=animate, scroll=scroll)
 
+    def resume_filling(self) -> None:
+        """Adds the pending rows, a chunk per refresh, now that the app's first frame is on the terminal."""
+        if self._pending is not None:
+            self._queue_chunk()
+
     def _queue_chunk(self) -> None:
-        """The next chunk is added once the screen has been refreshed (Textual's `call_after_refresh`)."""
+        """The next chunk is added once the screen has been refreshed (Textual's `call_after_refresh`), and not
+        before the app's first frame (see the class's docstring)."""
+        if not getattr(self.app, "first_frame_shown", True):
+            return  # the app calls resume_filling once it is
         if not self._chunk_queued:
             self._chunk_queued = True
             self.call_after_refresh(self._add_chunk)
