@@ -10,15 +10,17 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Iterator
-from datetime import timedelta
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TextIO, cast
 
 from idsync_tui import catalog
 from idsync_tui.simulator.engine import Notice
-from idsync_tui.simulator.profiles import BadLine, Change, Profile, read_profiles, scan_times
+from idsync_tui.simulator.profiles import BadLine, format_time, read_profiles, scan_times
 from idsync_tui.simulator.render import event_json, event_text, notice_text
-from idsync_tui.simulator.timeline import ConfigVersion, Simulation
+from idsync_tui.simulator.scan_ahead import ScanAhead
+from idsync_tui.simulator.timeline import ConfigVersion, Output, Simulation
 from idsync_tui.space import files
 from idsync_tui.space.loader import LoadResult, SpaceReadError, load_space
 from idsync_tui.space.problems import Problem
@@ -108,35 +110,73 @@ def run_simulate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             file=err,
         )
         return 2
-    try:
-        scan = scan_times(profiles)
-    except OSError as error:
-        print(f"idsync-tui simulate: profiles file {profiles} {files.reason(error)}", file=err)
-        return 2
     timeline = bool(getattr(args, "timeline", False))
-    start = scan.first_sync()
-    # From the command line there is one config, saved early enough to be effective at the first sync.
-    history = [ConfigVersion(1, start - timedelta(seconds=catalog.EFFECTIVE_DELAY_SECONDS), space)]
-    simulation = Simulation(
-        history, start, timeline=timeline, audience=audience, journey=journey, keep=scan.changed_profiles
-    )
-    text = getattr(args, "format", "jsonl") == "text"
+    # A large file is scanned for the first sync time by a child process while the profiles are simulated here
+    # (simulator/scan_ahead.py); the timeline needs the whole scan before its first profile.
+    ahead = None if timeline else ScanAhead.start(profiles)
     try:
+        scan = scan_times(profiles) if ahead is None else None
+        # From the command line there is one config, saved early enough to be effective at the first sync, so
+        # the first sync time changes only the events' `at`: with the scan ahead, it is given to them later.
+        start = scan.first_sync() if scan is not None else _OPEN_TIME
+        history = [ConfigVersion(1, start - timedelta(seconds=catalog.EFFECTIVE_DELAY_SECONDS), space)]
+        keep = scan.changed_profiles if scan is not None else None
+        simulation = Simulation(history, start, timeline=timeline, audience=audience, journey=journey, keep=keep)
+        text = getattr(args, "format", "jsonl") == "text"
         every_note = bool(getattr(args, "notes", False))
         items = read_profiles(profiles, space.identifier_limits())
-        _run(simulation, items, profiles, text, every_note, out, err)
+        _run(_timed(simulation.run(items), ahead), profiles, text, every_note, out, err)
     except BrokenPipeError:
         raise  # `simulate | head`: the CLI ends quietly
-    except OSError as error:  # the file went away or changed kind after the scan: say so, no traceback
+    except OSError as error:  # unreadable, or the file went away or changed kind after the scan: say so
         print(f"idsync-tui simulate: profiles file {profiles} {files.reason(error)}", file=err)
         return 2
+    finally:
+        if ahead is not None:
+            ahead.close()
     err.write(readiness_summary(simulation.readiness))
     return 0
 
 
+# The first sync time the events are built with while the scan ahead runs; replaced before anything is written.
+_OPEN_TIME = datetime(1970, 1, 1, tzinfo=UTC)
+# Outputs held at most while the scan ahead runs (~30 MB of events); past that the command waits for the child.
+HOLD = 50_000
+
+
+def _timed(outputs: Iterator[Output], ahead: ScanAhead | None) -> Iterator[Output]:
+    """The outputs as they come when the first sync time is known; with the scan ahead, held until the child
+    answers (looked at every 1,024 outputs; waited for at HOLD), then each given the time, in order."""
+    if ahead is None:
+        yield from outputs
+        return
+    held: list[Output] = []
+    scan = None
+    for output in outputs:
+        held.append(output)
+        if len(held) % 1024 == 0:
+            scan = ahead.wait() if len(held) >= HOLD else ahead.poll()
+            if scan is not None:
+                break
+    at = format_time((scan or ahead.wait()).first_sync())
+    for output in held:
+        yield _at(output, at)
+    for output in outputs:
+        yield _at(output, at)
+
+
+def _at(output: Output, at: str) -> Output:
+    """A first-sync output with the first sync time: events and notices carry it, bad lines have none."""
+    if type(output) is dict:
+        output["at"] = at
+        return output
+    if isinstance(output, Notice):
+        return replace(output, at=at)
+    return output
+
+
 def _run(
-    simulation: Simulation,
-    items: Iterator[Profile | Change | BadLine],
+    outputs: Iterator[Output],
     profiles: Path,
     text: bool,
     every_note: bool,
@@ -146,7 +186,7 @@ def _run(
     render = event_text if text else event_json
     held: list[Notice] = []  # notices summed up at the end (jsonl without --notes)
     batch: list[str] = []  # events are written in batches: one write per ~1,000 lines
-    for output in simulation.run(items):
+    for output in outputs:
         if type(output) is dict:
             batch.append(render(output))
             if len(batch) >= 1024:
