@@ -12,6 +12,7 @@ import argparse
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from itertools import chain
 from pathlib import Path
 from typing import TextIO, cast
 
@@ -145,11 +146,13 @@ HOLD = 50_000
 
 
 def _timed(outputs: Iterator[Output], ahead: ScanAhead | None) -> Iterator[Output]:
-    """The outputs as they come when the first sync time is known; with the scan ahead, held until the child
-    answers (looked at every 1,024 outputs; waited for at HOLD), then each given the time, in order."""
-    if ahead is None:
-        yield from outputs
-        return
+    """The outputs as they come when the first sync time is known; with the scan ahead, `_held`."""
+    return outputs if ahead is None else _held(outputs, ahead)
+
+
+def _held(outputs: Iterator[Output], ahead: ScanAhead) -> Iterator[Output]:
+    """The outputs held until the scan ahead answers (looked at every 1,024 outputs; waited for at HOLD), then
+    each given the first sync time, in order."""
     held: list[Output] = []
     scan = None
     for output in outputs:
@@ -159,20 +162,13 @@ def _timed(outputs: Iterator[Output], ahead: ScanAhead | None) -> Iterator[Outpu
             if scan is not None:
                 break
     at = format_time((scan or ahead.wait()).first_sync())
-    for output in held:
-        yield _at(output, at)
-    for output in outputs:
-        yield _at(output, at)
-
-
-def _at(output: Output, at: str) -> Output:
-    """A first-sync output with the first sync time: events and notices carry it, bad lines have none."""
-    if type(output) is dict:
-        output["at"] = at
-        return output
-    if isinstance(output, Notice):
-        return replace(output, at=at)
-    return output
+    for output in chain(held, outputs):
+        # A first-sync output with the first sync time: events and notices carry it, bad lines have none.
+        if type(output) is dict:
+            output["at"] = at
+        elif isinstance(output, Notice):
+            output = replace(output, at=at)
+        yield output
 
 
 def _run(

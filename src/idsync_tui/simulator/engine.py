@@ -309,7 +309,7 @@ def _customized_pairs(
     if not chosen:
         return []
     if total == 1:
-        return [[(row.segment, row.key, *sent[0]) for row, sent in chosen]]
+        return [[(row.segment, row.key, sent[0][0], sent[0][1]) for row, sent in chosen]]
     notes.append(f"{_count(total, 'event')}: one per combination of the values above")
     heads = [(row.segment, row.key) for row, _ in chosen]
     return [

@@ -164,8 +164,8 @@ class Simulation:
     def run(self, items: Iterable[Profile | Change | BadLine]) -> Iterator[Output]:
         """The first sync of every profile in file order, then (with timeline) the changes in `at` order."""
         config = self.version_at(self.start)
-        units = self.units(config)
-        tallies = {id(plan): self.tally(plan) for unit in units for plan in unit.plans}
+        # Each unit with its plans and their readiness counts, looked up once for the run.
+        units = [(unit, [(plan, self.tally(plan)) for plan in unit.plans]) for unit in self.units(config)]
         context = SyncContext(format_time(self.start), config.version)
         include_anonymous = config.space.include_anonymous
         keep = self.keep
@@ -176,11 +176,11 @@ class Simulation:
                 history: dict[ConnectionKey, set[str]] | None = {} if remember else None
                 if qualifies(item.ids, include_anonymous):
                     traits = item.traits
-                    for unit in units:
+                    for unit, plans in units:
                         if unit.predicate(traits):
                             members.add(unit.id)
-                            for plan in unit.plans:
-                                outputs = connection_events(plan, item, ENTER, context, tallies[id(plan)])
+                            for plan, tally in plans:
+                                outputs = connection_events(plan, item, ENTER, context, tally)
                                 if history is not None:
                                     history[(unit.id, plan.destination)] = {
                                         sent_signature(o) for o in outputs if type(o) is dict
