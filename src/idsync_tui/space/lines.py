@@ -229,7 +229,10 @@ def _arrays_of_tables(data: Any, path: DataPath = ()) -> set[DataPath]:
 
 def line_of(index: Mapping[DataPath, int], path: DataPath) -> int | None:
     """The line of `path`, or of its nearest parent that has one."""
-    for end in range(len(path), 0, -1):
+    line = index.get(path)  # the usual case: an entry the header index holds, looked up without a copy
+    if line is not None:
+        return line
+    for end in range(len(path) - 1, 0, -1):
         line = index.get(path[:end])
         if line is not None:
             return line

@@ -198,6 +198,17 @@ def _matches(kind: str, value: Any) -> bool:
 _EXACT_TYPES: dict[str, type] = {"str": str, "int": int, "bool": bool, "table": dict, "array": list}
 
 
+_REQUIRED: dict[int, tuple[Mapping[str, FieldSpec], tuple[str, ...]]] = {}
+
+
+def _required(fields: Mapping[str, FieldSpec]) -> tuple[str, ...]:
+    """The required keys of a table's fields, in order (worked out once per fields table: they are module constants)."""
+    found = _REQUIRED.get(id(fields))
+    if found is None or found[0] is not fields:
+        found = _REQUIRED[id(fields)] = (fields, tuple(key for key, spec in fields.items() if spec.required))
+    return found[1]
+
+
 def _exactly(kind: str, value: Any) -> bool:
     """A fast yes for `_matches`: True only when `value` is of `kind`'s exact type (False means: ask `_matches`)."""
     if kind == "tables":
@@ -280,7 +291,7 @@ class _Builder:
             spec = fields.get(key)
             if (
                 spec is not None
-                and _exactly(spec.kind, value)
+                and (type(value) is _EXACT_TYPES.get(spec.kind) or _exactly(spec.kind, value))
                 and (value or not spec.nonempty)
                 and (spec.choices is None or value in spec.choices)
             ):
@@ -324,8 +335,8 @@ class _Builder:
                 )
                 continue
             good[key] = value
-        for key, spec in fields.items():
-            if spec.required and key not in table:
+        for key in _required(fields):
+            if key not in table:
                 self.report("IDS002", f'{label} is missing the required key "{key}"', data_path, where)
         return good
 
