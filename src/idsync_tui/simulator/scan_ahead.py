@@ -22,6 +22,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from idsync_tui import children
 from idsync_tui.simulator.profiles import TimeScan, scan_times
 
 # Below this the scan costs less than starting a Python child (~40 ms; 1 MiB of profiles scans in ~10 ms).
@@ -38,19 +39,8 @@ class ScanAhead:
     @classmethod
     def start(cls, path: Path) -> ScanAhead | None:
         """Starts scanning `path` in a child when it is a file of MIN_BYTES or more; None otherwise."""
-        try:
-            if path.stat().st_size < MIN_BYTES:
-                return None
-            process = subprocess.Popen(
-                # -P: the working folder is not put on the child's import path (see space/parse_ahead.py).
-                [sys.executable, "-P", "-m", __name__, str(path)],
-                stdin=subprocess.DEVNULL,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.DEVNULL,
-            )
-        except (OSError, ValueError):
-            return None
-        return cls(path, process)
+        process = children.start_module(__name__, path, MIN_BYTES)
+        return cls(path, process) if process is not None else None
 
     def poll(self) -> TimeScan | None:
         """The scan when the child has finished (or, when it failed, the scan made here); None while it runs."""
@@ -69,11 +59,7 @@ class ScanAhead:
 
     def close(self) -> None:
         """Stops the child if it still runs (the command ended early: a broken pipe, an error)."""
-        if self._process.poll() is None:
-            self._process.kill()
-            self._process.wait()
-        if self._process.stdout is not None:
-            self._process.stdout.close()
+        children.stop(self._process)
 
 
 def _answer(output: bytes) -> TimeScan | None:

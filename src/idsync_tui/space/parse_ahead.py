@@ -24,6 +24,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from idsync_tui import children
+
 # Below this, parsing in-process costs less than starting a Python child (~30 ms) and pickling (the demo is ~9 KiB).
 MIN_BYTES = 64 * 1024
 # The parent waits at most this long for the child's answer, then parses itself (a 64 MiB file parses in ~20 s).
@@ -43,20 +45,8 @@ class ParseAhead:
     def start(cls, path: Path) -> ParseAhead | None:
         """Starts parsing `path` in a child when it is a file of MIN_BYTES or more; None otherwise. (A file larger
         than a space file may be is refused by the child as by the parent.)"""
-        try:
-            if path.stat().st_size < MIN_BYTES:
-                return None
-            process = subprocess.Popen(
-                # -P: the working folder is not put on the child's import path (a folder named idsync_tui where the
-                # app was started must not be run).
-                [sys.executable, "-P", "-m", __name__, str(path)],
-                stdin=subprocess.DEVNULL,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.DEVNULL,
-            )
-        except (OSError, ValueError):
-            return None
-        return cls(process)
+        process = children.start_module(__name__, path, MIN_BYTES)
+        return cls(process) if process is not None else None
 
     def take(self, sha256: str) -> Parsed | None:
         """What the child parsed, when the bytes it read have this sha-256; None otherwise (then parse yourself)."""
@@ -74,11 +64,7 @@ class ParseAhead:
 
     def close(self) -> None:
         """Stops the child if it still runs (the app exits early, or `take` gave up on it)."""
-        if self._process.poll() is None:
-            self._process.kill()
-            self._process.wait()
-        if self._process.stdout is not None:
-            self._process.stdout.close()
+        children.stop(self._process)
 
 
 def parse(raw: bytes) -> bytes:
