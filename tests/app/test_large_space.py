@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from textual import events
 from textual.widgets import DataTable
 
 from idsync_tui.session import Session
@@ -65,6 +66,24 @@ async def test_going_to_an_audience_deep_in_the_list_before_its_rows_arrived_lan
         app.screen.focus_on(deep)  # what a jump from the problems list does
         assert table.cursor_row == COUNT - 50
         assert cell_text(table.get_row_at(table.cursor_row)[0]) == deep.key
+
+
+async def test_ctrl_end_goes_to_the_last_audience_before_its_row_arrived(tmp_path: Path) -> None:
+    path = tmp_path / "big.toml"
+    path.write_text(big_space(COUNT))
+    app = make_app(path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        table = app.screen.query_one("#audiences", DataTable)
+        table.clear()
+        app.screen.refresh_view()  # a screenful now, the rest after the screen's refreshes
+        assert table.row_count < COUNT
+        app.post_message(events.Key("ctrl+end", None))  # handled before the next chunk (pilot.press waits for idle)
+        await pilot.pause()
+        assert table.cursor_row == COUNT - 1
+        assert cell_text(table.get_row_at(table.cursor_row)[0]) == f"a{COUNT - 1:04d}"
+        app.post_message(events.Key("ctrl+home", None))
+        await pilot.pause()
+        assert table.cursor_row == 0
 
 
 class _ReadyProbe(IdSyncApp):

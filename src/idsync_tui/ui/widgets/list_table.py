@@ -18,12 +18,13 @@ CHUNK = 200
 
 
 class RowTable(DataTable):
-    """A table of rows, one highlighted: Home / End go to the first / last row (DataTable's scroll sideways),
-    PageUp / PageDown move the cursor a screenful (DataTable's own)."""
+    """A table of rows, one highlighted: Home / End (and DataTable's ctrl+Home / ctrl+End) go to the first / last
+    row, rows not added yet included (DataTable's Home / End scroll sideways, its ctrl+End stops at the last row
+    added); PageUp / PageDown move the cursor a screenful (DataTable's own)."""
 
     BINDINGS = [
-        Binding("home", "cursor_first", "First row", show=False, id="rows.first"),
-        Binding("end", "cursor_last", "Last row", show=False, id="rows.last"),
+        Binding("home,ctrl+home", "cursor_first", "First row", show=False, id="rows.first"),
+        Binding("end,ctrl+end", "cursor_last", "Last row", show=False, id="rows.last"),
     ]
 
     def total_rows(self) -> int:
