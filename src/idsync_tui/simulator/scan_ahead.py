@@ -12,7 +12,7 @@ before the time is known, so the output is the same bytes as when the scan runs 
 `scan_times`. When the child cannot start, fails or says something unexpected, the scan runs in this process.
 
 Only without `--timeline`: the timeline needs the scan's other finding (the profiles the changes touch) before its
-first profile. Measured gain: benchmarks/README.md ("The time scan beside the simulation").
+first profile. Measured gain: benchmarks/README.md ("simulate: the time scan in a child process").
 """
 
 from __future__ import annotations

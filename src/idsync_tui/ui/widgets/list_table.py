@@ -52,8 +52,8 @@ class ListTable(RowTable):
     At start-up Textual runs after-refresh callbacks before anything is written to the terminal (the app is still
     mounting), so the chunks would all land before the first frame. They wait for `first_frame_shown` to be true:
     the app's own attribute, set on Textual's `Ready` event ("the first frame has been displayed"), when the app
-    hands the waiting tables on with `resume_filling` (measured: benchmarks/README.md, "Rows after the first frame").
-    In an app without the attribute the chunks start at once.
+    hands the waiting tables on with `resume_filling` (measured: benchmarks/README.md, "long lists add their rows
+    after the first frame"). In an app without the attribute the chunks start at once.
     """
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
