@@ -30,17 +30,26 @@ def big_space(count: int) -> str:
     return "".join(parts)
 
 
-async def test_every_audience_is_listed_and_an_edit_updates_its_row_in_place(tmp_path: Path) -> None:
+def _big_file(tmp_path: Path) -> Path:
     path = tmp_path / "big.toml"
     path.write_text(big_space(COUNT))
-    app = make_app(path)
+    return path
+
+
+async def _every_row(pilot, table: DataTable) -> None:  # type: ignore[no-untyped-def, type-arg]
+    """Waits (at most 2.5 s) for the list to hold every audience."""
+    for _ in range(50):
+        if table.row_count == COUNT:
+            break
+        await pilot.pause(0.05)
+    assert table.row_count == COUNT
+
+
+async def test_every_audience_is_listed_and_an_edit_updates_its_row_in_place(tmp_path: Path) -> None:
+    app = make_app(_big_file(tmp_path))
     async with app.run_test(size=(80, 24)) as pilot:
         table = app.screen.query_one("#audiences", DataTable)
-        for _ in range(50):
-            if table.row_count == COUNT:
-                break
-            await pilot.pause(0.05)
-        assert table.row_count == COUNT
+        await _every_row(pilot, table)
         assert cell_text(table.get_row_at(COUNT - 1)[0]) == f"a{COUNT - 1:04d}"
 
         await pilot.press("ctrl+end")  # DataTable: end scrolls sideways, ctrl+end goes to the last row
@@ -54,9 +63,7 @@ async def test_every_audience_is_listed_and_an_edit_updates_its_row_in_place(tmp
 
 
 async def test_going_to_an_audience_deep_in_the_list_before_its_rows_arrived_lands_on_it(tmp_path: Path) -> None:
-    path = tmp_path / "big.toml"
-    path.write_text(big_space(COUNT))
-    app = make_app(path)
+    app = make_app(_big_file(tmp_path))
     async with app.run_test(size=(80, 24)):
         table = app.screen.query_one("#audiences", DataTable)
         table.clear()
@@ -69,9 +76,7 @@ async def test_going_to_an_audience_deep_in_the_list_before_its_rows_arrived_lan
 
 
 async def test_ctrl_end_goes_to_the_last_audience_before_its_row_arrived(tmp_path: Path) -> None:
-    path = tmp_path / "big.toml"
-    path.write_text(big_space(COUNT))
-    app = make_app(path)
+    app = make_app(_big_file(tmp_path))
     async with app.run_test(size=(80, 24)) as pilot:
         table = app.screen.query_one("#audiences", DataTable)
         table.clear()
@@ -99,15 +104,9 @@ class _ReadyProbe(IdSyncApp):
 async def test_the_rows_past_the_first_screenful_wait_for_the_first_frame(tmp_path: Path) -> None:
     # At start-up Textual runs after-refresh callbacks before it writes a frame: chunks added then made the first
     # frame of a long list wait for most of the list.
-    path = tmp_path / "big.toml"
-    path.write_text(big_space(COUNT))
-    app = _ReadyProbe(Session(SpaceDocument.open(path)))
+    app = _ReadyProbe(Session(SpaceDocument.open(_big_file(tmp_path))))
     async with app.run_test(size=(80, 24)) as pilot:
         table = app.screen.query_one("#audiences", DataTable)
         assert app.rows_at_first_frame is not None
         assert 24 <= app.rows_at_first_frame <= MIN_FIRST_CHUNK + 24  # a screenful, not more
-        for _ in range(50):  # and then the rest arrives
-            if table.row_count == COUNT:
-                break
-            await pilot.pause(0.05)
-        assert table.row_count == COUNT
+        await _every_row(pilot, table)  # and then the rest arrives
