@@ -117,7 +117,14 @@ def test_the_child_answers_what_the_scan_here_finds(tmp_path):
 
 @pytest.mark.parametrize(
     "output",
-    [b"", b"not json", b"[]", b'{"latest_added": 1, "earliest_change": null}', b'{"latest_added": null}'],
+    [
+        b"",
+        b"not json",
+        b"[]",
+        b'{"latest_added": 1, "earliest_change": null}',
+        b'{"latest_added": null}',
+        b'{"latest_added": "not a time", "earliest_change": null}',
+    ],
 )
 def test_an_answer_that_is_not_what_the_child_writes_is_not_taken(output):
     assert scan_ahead._answer(output) is None

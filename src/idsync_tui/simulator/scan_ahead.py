@@ -74,7 +74,12 @@ def _answer(output: bytes) -> TimeScan | None:
     latest, earliest = found["latest_added"], found["earliest_change"]
     if not all(value is None or isinstance(value, str) for value in (latest, earliest)):
         return None
-    return TimeScan(latest, earliest, frozenset())
+    scan = TimeScan(latest, earliest, frozenset())
+    try:
+        scan.first_sync()  # times as the scan writes them, or the answer is not the child's
+    except (ValueError, OverflowError):
+        return None
+    return scan
 
 
 def main(argv: list[str]) -> int:
