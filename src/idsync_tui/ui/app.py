@@ -338,6 +338,7 @@ class IdSyncApp(App):
         )
         body = keys_text([(keys, description, ident) for _rank, ident, keys, description in rows])
         body.append("\n  arrows move · tab / shift+tab: next / previous panel · enter: open or edit", style="dim")
+        body.append("\n  home / end: first / last row of a list · page up / down: a screenful", style="dim")
         self.push_screen(TextDialog(f"Keys: {name}", body))
 
     def action_save(self, then_quit: bool = False) -> None:
