@@ -28,8 +28,6 @@ Nothing here imports Textual.
 
 from __future__ import annotations
 
-import contextlib
-import io
 import json
 import queue
 import sys
@@ -40,6 +38,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import IO, Any
 
+from idsync_tui.children import widen_pipe
 from idsync_tui.simulator.diff import CHANGED, EventDiff
 from idsync_tui.simulator.engine import Notice
 from idsync_tui.simulator.logrows import ADDED, BAD_KIND, NOTICE_KIND, notice_row
@@ -50,11 +49,6 @@ from idsync_tui.simulator.scope import run_scope, scope_of
 from idsync_tui.simulator.timeline import Output
 from idsync_tui.space.loader import parse_text
 from idsync_tui.space.model import Space
-
-try:
-    import fcntl
-except ImportError:  # pragma: no cover - not on Windows
-    fcntl = None  # type: ignore[assignment]
 
 BATCH = 1024  # lines per write, as simulate writes them
 CLOCK_EVERY = 0.1  # real seconds between two clock lines while a replay's clock runs
@@ -264,22 +258,9 @@ def _selection(value: Any) -> tuple[str, Any] | None:
     return (kind, tuple(key) if isinstance(key, list) else key)
 
 
-PIPE_BYTES = 1 << 20  # the stdout pipe's buffer: a batch goes in one write while the app reads the one before
-
-
-def widen_pipe(stream: IO[str]) -> None:
-    """Where the system allows it (Linux), a larger pipe buffer for stdout: fewer hand-overs between the processes.
-    Anything else (a file, another system, a limit) leaves the pipe as it is."""
-    setter = getattr(fcntl, "F_SETPIPE_SZ", None) if fcntl is not None else None
-    if setter is None:
-        return
-    with contextlib.suppress(OSError, ValueError, io.UnsupportedOperation):
-        fcntl.fcntl(stream.fileno(), setter, PIPE_BYTES)
-
-
 def main(stdin: IO[str] | None = None, stdout: IO[str] | None = None) -> int:
     if stdout is None:
-        widen_pipe(sys.stdout)
+        widen_pipe(sys.stdout)  # a batch goes in one write while the app reads the one before
     stdin = stdin or sys.stdin
     out = Out(stdout or sys.stdout)
     try:

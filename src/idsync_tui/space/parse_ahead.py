@@ -96,6 +96,7 @@ def main(argv: list[str]) -> int:
         return 1
     if not payload:
         return 1
+    children.widen_pipe(sys.stdout)  # the whole answer in the pipe at once: the child is done before it is read
     sys.stdout.buffer.write(payload)
     sys.stdout.buffer.flush()
     return 0
