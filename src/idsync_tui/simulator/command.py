@@ -126,7 +126,8 @@ def run_simulate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         text = getattr(args, "format", "jsonl") == "text"
         every_note = bool(getattr(args, "notes", False))
         items = read_profiles(profiles, space.identifier_limits())
-        _run(_timed(simulation.run(items), ahead), profiles, text, every_note, out, err)
+        outputs = simulation.run(items)
+        _run(outputs if ahead is None else _held(outputs, ahead), profiles, text, every_note, out, err)
     except BrokenPipeError:
         raise  # `simulate | head`: the CLI ends quietly
     except OSError as error:  # unreadable, or the file went away or changed kind after the scan: say so
@@ -144,11 +145,6 @@ _OPEN_TIME = datetime(1970, 1, 1, tzinfo=UTC)
 # Outputs held at most while the scan ahead runs, then the command waits for the child: ~0.4 s of simulating (a
 # 100k-profile file scans in 0.6-0.9 s) for ~22 MiB more at the peak (100k profiles: 58 MiB, 36 with the scan first).
 HOLD = 20_000
-
-
-def _timed(outputs: Iterator[Output], ahead: ScanAhead | None) -> Iterator[Output]:
-    """The outputs as they come when the first sync time is known; with the scan ahead, `_held`."""
-    return outputs if ahead is None else _held(outputs, ahead)
 
 
 def _held(outputs: Iterator[Output], ahead: ScanAhead) -> Iterator[Output]:
