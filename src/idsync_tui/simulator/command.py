@@ -9,19 +9,21 @@ lines) are part of the readable log in `--format text`; with `--format jsonl` st
 from __future__ import annotations
 
 import argparse
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from itertools import chain
 from pathlib import Path
 from typing import TextIO, cast
 
 from idsync_tui import catalog
+from idsync_tui.simulator import split
 from idsync_tui.simulator.engine import Notice
 from idsync_tui.simulator.profiles import BadLine, format_time, read_profiles, scan_times
 from idsync_tui.simulator.render import event_json, event_text, notice_text
 from idsync_tui.simulator.scan_ahead import ScanAhead
-from idsync_tui.simulator.timeline import ConfigVersion, Output, Simulation
+from idsync_tui.simulator.split import Helper, Part
+from idsync_tui.simulator.timeline import OPEN_TIME, ConfigVersion, Output, Simulation
 from idsync_tui.space import files
 from idsync_tui.space.loader import LoadResult, SpaceReadError, load_space
 from idsync_tui.space.problems import Problem
@@ -115,19 +117,32 @@ def run_simulate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     # A large file is scanned for the first sync time by a child process while the profiles are simulated here
     # (simulator/scan_ahead.py); the timeline needs the whole scan before its first profile.
     ahead = None if timeline else ScanAhead.start(profiles)
+    helper: Helper | None = None
     try:
         scan = scan_times(profiles) if ahead is None else None
         # From the command line there is one config, saved early enough to be effective at the first sync, so
         # the first sync time changes only the events' `at`: with the scan ahead, it is given to them later.
-        start = scan.first_sync() if scan is not None else _OPEN_TIME
+        start = scan.first_sync() if scan is not None else OPEN_TIME
         history = [ConfigVersion(1, start - timedelta(seconds=catalog.EFFECTIVE_DELAY_SECONDS), space)]
         keep = scan.changed_profiles if scan is not None else None
         simulation = Simulation(history, start, timeline=timeline, audience=audience, journey=journey, keep=keep)
         text = getattr(args, "format", "jsonl") == "text"
         every_note = bool(getattr(args, "notes", False))
-        items = read_profiles(profiles, space.identifier_limits())
-        outputs = simulation.run(items)
-        _run(outputs if ahead is None else _held(outputs, ahead), profiles, text, every_note, out, err)
+        limits = space.identifier_limits()
+        # A large file is simulated on two cores (simulator/split.py): JSON Lines, without the timeline.
+        helper = (
+            None
+            if timeline or text or result.text is None
+            else Helper.start(profiles, result.text, str(args.space), audience, journey)
+        )
+        outputs: Iterator[Output | Part] = (
+            simulation.run(read_profiles(profiles, limits))
+            if helper is None
+            else split.run(simulation, profiles, limits, helper)
+        )
+        if ahead is not None:
+            outputs = _held(outputs, ahead)
+        _run(split.flat(outputs), profiles, text, every_note, out, err)
     except BrokenPipeError:
         raise  # `simulate | head`: the CLI ends quietly
     except OSError as error:  # unreadable, or the file went away or changed kind after the scan: say so
@@ -136,21 +151,21 @@ def run_simulate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     finally:
         if ahead is not None:
             ahead.close()
+        if helper is not None:
+            helper.close()
     err.write(readiness_summary(simulation.readiness))
     return 0
 
 
-# The first sync time the events are built with while the scan ahead runs; replaced before anything is written.
-_OPEN_TIME = datetime(1970, 1, 1, tzinfo=UTC)
 # Outputs held at most while the scan ahead runs, then the command waits for the child: ~0.4 s of simulating (a
 # 100k-profile file scans in 0.6-0.9 s) for ~22 MiB more at the peak (100k profiles: 58 MiB, 36 with the scan first).
 HOLD = 20_000
 
 
-def _held(outputs: Iterator[Output], ahead: ScanAhead) -> Iterator[Output]:
+def _held(outputs: Iterator[Output | Part], ahead: ScanAhead) -> Iterator[Output | Part]:
     """The outputs held until the scan ahead answers (looked at every 1,024 outputs; waited for at HOLD), then
     each given the first sync time, in order."""
-    held: list[Output] = []
+    held: list[Output | Part] = []
     scan = None
     for output in outputs:
         held.append(output)
@@ -165,11 +180,13 @@ def _held(outputs: Iterator[Output], ahead: ScanAhead) -> Iterator[Output]:
             output["at"] = at
         elif isinstance(output, Notice):
             output = replace(output, at=at)
+        elif type(output) is Part:
+            output.at = at
         yield output
 
 
 def _run(
-    outputs: Iterator[Output],
+    outputs: Iterable[Output | str],
     profiles: Path,
     text: bool,
     every_note: bool,
@@ -181,7 +198,9 @@ def _run(
     batch: list[str] = []  # events are written in batches: one write per ~1,000 lines
     for output in outputs:
         if type(output) is dict:
-            batch.append(render(output))
+            output = render(output)
+        if type(output) is str:  # an event's line (a helper's come as lines already: split.Part)
+            batch.append(output)
             if len(batch) >= 1024:
                 batch.append("")
                 out.write("\n".join(batch))

@@ -14,7 +14,7 @@ from __future__ import annotations
 import bisect
 from collections.abc import Container, Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from idsync_tui import catalog
@@ -35,6 +35,9 @@ from idsync_tui.simulator.render import event_json, source_label
 from idsync_tui.space.model import Condition, Space
 
 Output = dict[str, Any] | Notice | BadLine
+# The first sync time events are built with while it is not known yet (`simulate`'s scan ahead and its helper for a
+# large file): replaced before anything is written.
+OPEN_TIME = datetime(1970, 1, 1, tzinfo=UTC)
 # One connection of one unit ("audience:vip", "fb"): what a profile was sent is remembered per connection.
 ConnectionKey = tuple[str, str]
 
@@ -163,6 +166,12 @@ class Simulation:
 
     def run(self, items: Iterable[Profile | Change | BadLine]) -> Iterator[Output]:
         """The first sync of every profile in file order, then (with timeline) the changes in `at` order."""
+        yield from self.first_syncs(items)
+        yield from self.finish()
+
+    def first_syncs(self, items: Iterable[Profile | Change | BadLine]) -> Iterator[Output]:
+        """The first sync of these profiles, in order (called once per part of a file that is read in parts:
+        `simulator/split.py`); change lines are kept for the timeline, or counted."""
         config = self.version_at(self.start)
         # Each unit with its plans and their readiness counts, looked up once for the run.
         units = [(unit, [(plan, self.tally(plan)) for plan in unit.plans]) for unit in self.units(config)]
@@ -206,9 +215,12 @@ class Simulation:
             else:
                 assert isinstance(item, BadLine)
                 yield item
+
+    def finish(self) -> Iterator[Output]:
+        """After the last first sync: the count of change lines not played, then (with timeline) the changes."""
         if self.ignored_changes:
             yield Notice(
-                context.at,
+                format_time(self.start),
                 "",
                 f"{self.ignored_changes} change line(s) not applied; pass --timeline to play them after the first sync",
             )
