@@ -98,6 +98,7 @@ def with_helper(monkeypatch, space, part_bytes=4096, **options):
     with monkeypatch.context() as patch:
         patch.setattr(split, "MIN_BYTES", 0)
         patch.setattr(split, "PART_BYTES", part_bytes)
+        patch.setattr(split, "FIRST_PART_BYTES", part_bytes)
         patch.setattr(Helper, "receive", receive)
         result = run(space, **options)
     assert len(answered) >= 3 and all(part is not None for part in answered), "the helper did not answer"
@@ -125,7 +126,7 @@ def test_the_same_bytes_with_the_scan_ahead_too(space, monkeypatch):
     # Both children: the helper's parts wait, like the command's own outputs, for the first sync time.
     expected = serial(monkeypatch, space)
     monkeypatch.setattr(scan_ahead, "MIN_BYTES", 0)
-    monkeypatch.setattr(command, "HOLD", 1024)
+    monkeypatch.setattr(command, "HOLD", 64)  # reached with the first part: waited for there
     assert with_helper(monkeypatch, space) == expected
 
 
@@ -143,6 +144,7 @@ def test_a_helper_that_dies_leaves_the_rest_to_this_process(space, monkeypatch):
 
     monkeypatch.setattr(split, "MIN_BYTES", 0)
     monkeypatch.setattr(split, "PART_BYTES", 4096)
+    monkeypatch.setattr(split, "FIRST_PART_BYTES", 4096)
     monkeypatch.setattr(Helper, "receive", receive)
     assert run(space) == expected
     assert answers[0] is not None and answers[-1] is None  # it answered, then did not: the rest was done here
@@ -197,7 +199,7 @@ class HelperHere:
             self.closed_after = self.answers
 
 
-def run_here(monkeypatch, space, part_bytes, fail_at=None):
+def run_here(monkeypatch, space, part_bytes, fail_at=None, first_part_bytes=None):
     made = []
 
     def start(profiles, text, path, audience, journey):
@@ -206,6 +208,7 @@ def run_here(monkeypatch, space, part_bytes, fail_at=None):
 
     with monkeypatch.context() as patch:
         patch.setattr(split, "PART_BYTES", part_bytes)
+        patch.setattr(split, "FIRST_PART_BYTES", first_part_bytes or part_bytes)
         patch.setattr(Helper, "start", staticmethod(start))
         result = run(space)
     return result, made[0]
@@ -248,12 +251,16 @@ profile_lines = st.one_of(
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(lines=st.lists(profile_lines, min_size=1, max_size=60), part_bytes=st.integers(1, 3000))
-def test_any_file_in_any_parts_gives_the_same_bytes(tmp_path, monkeypatch, lines, part_bytes):
+@given(
+    lines=st.lists(profile_lines, min_size=1, max_size=60),
+    part_bytes=st.integers(1, 3000),
+    first_part_bytes=st.integers(1, 6000),
+)
+def test_any_file_in_any_parts_gives_the_same_bytes(tmp_path, monkeypatch, lines, part_bytes, first_part_bytes):
     space = write_space(tmp_path, BODY)
     write_profiles(tmp_path, lines)
     expected = serial(monkeypatch, space)
-    assert run_here(monkeypatch, space, part_bytes)[0] == expected
+    assert run_here(monkeypatch, space, part_bytes, first_part_bytes=first_part_bytes)[0] == expected
 
 
 # -- the helper process and its answers ---------------------------------------------------------------------------

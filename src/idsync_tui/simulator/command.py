@@ -163,16 +163,22 @@ HOLD = 20_000
 
 
 def _held(outputs: Iterator[Output | Part], ahead: ScanAhead) -> Iterator[Output | Part]:
-    """The outputs held until the scan ahead answers (looked at every 1,024 outputs; waited for at HOLD), then
-    each given the first sync time, in order."""
+    """The outputs held until the scan ahead answers (looked at every 1,024 outputs and at each helper's part;
+    waited for at HOLD, a part counting as its outputs), then each given the first sync time, in order."""
     held: list[Output | Part] = []
+    size = 0
     scan = None
     for output in outputs:
         held.append(output)
-        if len(held) % 1024 == 0:
-            scan = ahead.wait() if len(held) >= HOLD else ahead.poll()
-            if scan is not None:
-                break
+        if type(output) is Part:
+            size += len(output.records)
+        else:
+            size += 1
+            if size % 1024:
+                continue
+        scan = ahead.wait() if size >= HOLD else ahead.poll()
+        if scan is not None:
+            break
     at = format_time((scan or ahead.wait()).first_sync())
     for output in chain(held, outputs):
         # A first-sync output with the first sync time: events and notices carry it, bad lines have none.

@@ -48,9 +48,13 @@ from idsync_tui.simulator.timeline import OPEN_TIME, ConfigVersion, Output, Simu
 # Below this a helper (a Python start, its imports and the space: ~150 ms of CPU) gains too little (10k profiles
 # are ~5 MiB and simulate in ~0.9 s).
 MIN_BYTES = 4 * 1024 * 1024
-# A part: ~1,000 profiles of the benchmark's kind (its answer is ~2 MiB of JSON). Half the helper's stdin pipe
-# (children.PIPE_BYTES), so that sending the first part never waits for the helper to have started.
-PART_BYTES = 512 * 1024
+# A part: ~500 profiles of the benchmark's kind (its answer is ~1.1 MiB of JSON), a quarter of the helper's stdin
+# pipe (children.PIPE_BYTES), so that sending the first part never waits for the helper to have started. The
+# command holds a part, an answer and its reading at a time: ~5 MiB at the peak (512 KiB parts: ~10 MiB).
+PART_BYTES = 256 * 1024
+# The command's first part: the helper answers its first part ~200 ms after it is started (a Python start, its
+# imports, the space), about the time the command takes to simulate 1 MiB of profiles itself meanwhile.
+FIRST_PART_BYTES = 1024 * 1024
 
 Line = tuple[int, bytes | None]  # (line number, bytes without the newline; None: longer than a line may be)
 
@@ -174,11 +178,13 @@ def _read_frame(stream: IO[bytes] | None) -> bytes | None:
 
 def read_answer(payload: bytes) -> Part:
     """The command's reading of an answer (`answer_part` writes it); ValueError, TypeError or KeyError if not one."""
-    header, _, body = payload.partition(b"\n")
-    meta = json.loads(header)
+    end = payload.find(b"\n")
+    end = len(payload) if end < 0 else end
+    meta = json.loads(payload[:end])
+    body = str(memoryview(payload)[end + 1 :], "ascii")  # decoded in place: no copy of the bytes first
     records: list[str | Notice | BadLine] = []
     events = 0
-    for record in body.decode("ascii").split("\n") if body else ():
+    for record in body.split("\n") if body else ():
         kind = record[:1]
         if kind == '"':  # an event: its JSON line after `{"seq":N,"at":"...",`
             records.append(record)
@@ -201,16 +207,19 @@ def read_answer(payload: bytes) -> Part:
 
 
 def _parts(lines: Iterable[tuple[int, int, bytes | None]]) -> Iterator[list[Line]]:
-    """The file's lines (`profiles.numbered_lines`) in parts of about PART_BYTES."""
+    """The file's lines (`profiles.numbered_lines`) in parts of about PART_BYTES; the first, the command's own,
+    of FIRST_PART_BYTES."""
     part: list[Line] = []
     size = 0
+    limit = FIRST_PART_BYTES
     for number, _, raw in lines:
         part.append((number, raw))
         size += len(raw) + 1 if raw is not None else 1
-        if size >= PART_BYTES:
+        if size >= limit:
             yield part
             part = []
             size = 0
+            limit = PART_BYTES
     if part:
         yield part
 
