@@ -151,6 +151,30 @@ def test_a_helper_that_dies_leaves_the_rest_to_this_process(space, monkeypatch):
     assert len(answers) <= 3
 
 
+def test_a_file_that_fails_while_read_ends_the_run_and_the_helper(space, monkeypatch):
+    made = []
+    real_start = Helper.start
+
+    def start(*args):
+        made.append(real_start(*args))
+        return made[-1]
+
+    def lines(stream):  # the disk fails after the helper has a part in hand
+        for number, line in enumerate(stream, 1):
+            if number == 200:
+                raise OSError(5, "Input/output error")
+            yield number, 0, line.rstrip(b"\n")
+
+    monkeypatch.setattr(split, "MIN_BYTES", 0)
+    monkeypatch.setattr(split, "PART_BYTES", 4096)
+    monkeypatch.setattr(split, "FIRST_PART_BYTES", 4096)
+    monkeypatch.setattr(split, "numbered_lines", lines)
+    monkeypatch.setattr(Helper, "start", staticmethod(start))
+    code, _, err = run(space)
+    assert code == 2 and "Input/output error" in err and "Traceback" not in err
+    assert made and made[0] is not None and made[0]._process.poll() is not None  # stopped, not left running
+
+
 @pytest.mark.parametrize("options", [{"format": "text"}, {"timeline": True}], ids=["text", "timeline"])
 def test_no_helper_for_the_text_format_or_the_timeline(space, monkeypatch, options):
     monkeypatch.setattr(split, "MIN_BYTES", 0)

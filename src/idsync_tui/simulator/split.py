@@ -5,9 +5,10 @@ between lines. For a file of MIN_BYTES or more (JSON Lines out, without `--timel
 
     python -P -m idsync_tui.simulator.split
 
-sends it the space file's text once, then reads the profiles in parts of about PART_BYTES: it simulates parts 0,
-2, 4, ... itself and sends parts 1, 3, 5, ... to the helper, which simulates them meanwhile with the same code
-(`Simulation.first_syncs`) and answers with their outputs: each event as its JSON line without the head
+sends it the space file's text once, then reads the profiles in parts (the first of FIRST_PART_BYTES, simulated
+while the helper starts, then PART_BYTES each): it simulates parts 0, 2, 4, ... itself and sends parts 1, 3, 5, ...
+to the helper, which simulates them meanwhile with the same code (`Simulation.first_syncs`) and answers with
+their outputs: each event as its JSON line without the head
 `{"seq":N,"at":"...",` (the command gives each its number and the first sync time when it writes it), the notices
 and bad lines, the ids of the profiles the part holds, the readiness counts and change lines it adds. Parts are
 written in file order; the command sends the next part as soon as it has read an answer, so both processes work
@@ -45,8 +46,8 @@ from idsync_tui.simulator.profiles import (
 from idsync_tui.simulator.render import event_json
 from idsync_tui.simulator.timeline import OPEN_TIME, ConfigVersion, Output, Simulation
 
-# Below this a helper (a Python start, its imports and the space: ~150 ms of CPU) gains too little (10k profiles
-# are ~5 MiB and simulate in ~0.9 s).
+# Below this a helper (a Python start, its imports and the space: its first answer comes ~200 ms after it is
+# started) gains too little; 10k profiles of the benchmark's kind are ~5 MiB and simulate in ~1 s.
 MIN_BYTES = 4 * 1024 * 1024
 # A part: ~500 profiles of the benchmark's kind (its answer is ~1.1 MiB of JSON), a quarter of the helper's stdin
 # pipe (children.PIPE_BYTES), so that sending the first part never waits for the helper to have started. The
@@ -126,13 +127,8 @@ class Helper:
             return None
 
     def close(self) -> None:
-        """Ends the helper: at the end of its input it exits; if it does not at once, it is stopped."""
-        if self._process.stdin is not None and not self._process.stdin.closed:
-            try:
-                self._process.stdin.close()
-                self._process.wait(timeout=5)
-            except (OSError, subprocess.TimeoutExpired):
-                pass
+        """Stops the helper (it has nothing to hand back once the command stops asking, and a part it may still be
+        working on, after a failure here, is not waited for) and closes its pipes."""
         children.stop(self._process)
 
     def _write(self, payload: bytes) -> None:
