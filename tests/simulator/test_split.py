@@ -12,7 +12,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from idsync_tui.simulator import command, scan_ahead, split
+from idsync_tui.simulator.profiles import scan_times
+from idsync_tui.simulator.render import event_json
+from idsync_tui.simulator.scope import run_scope, scope_of
 from idsync_tui.simulator.split import Helper, Line, Part
+from idsync_tui.space.loader import load_space
 from tests.simulator.simhelpers import identifier, profile_line
 from tests.simulator.test_command import run, write_profiles, write_space
 
@@ -351,3 +355,31 @@ def test_an_answer_written_in_place_reads_as_the_events_with_their_numbers(space
         (41 + i, "2024-06-01T10:00:00Z", "p5") for i in range(len(events))
     ]
     assert list(events[0])[:3] == ["seq", "at", "source"]
+
+
+def test_the_sync_logs_run_of_the_whole_space_is_the_same_with_a_helper(space, monkeypatch):
+    # The log's simulator process (simulator/child.py) runs a whole scope of a large file as simulate does.
+    loaded = load_space(space).space
+    assert loaded is not None
+    profiles = loaded.profiles_path()
+    start = scan_times(profiles).first_sync()
+
+    def run_log(helper):
+        outputs = run_scope(loaded, scope_of(loaded, None), profiles, start, helper=helper)
+        return [event_json(o) if type(o) is dict else o for o in outputs]
+
+    expected = run_log(None)
+    answered = []
+    real_receive = Helper.receive
+    monkeypatch.setattr(Helper, "receive", lambda self: answered.append(real_receive(self)) or answered[-1])
+    monkeypatch.setattr(split, "MIN_BYTES", 0)
+    monkeypatch.setattr(split, "PART_BYTES", 4096)
+    monkeypatch.setattr(split, "FIRST_PART_BYTES", 4096)
+    helper = Helper.start(profiles, space.read_text(), str(space), None, None)
+    try:
+        assert run_log(helper) == expected
+    finally:
+        if helper is not None:
+            helper.close()
+    assert len(expected) > 300 and "change line(s) not played here" in expected[-1].message
+    assert len(answered) >= 3 and None not in answered

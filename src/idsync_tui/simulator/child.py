@@ -46,6 +46,7 @@ from idsync_tui.simulator.profiles import BadLine, format_time, scan_times
 from idsync_tui.simulator.render import event_json
 from idsync_tui.simulator.replay import Replay
 from idsync_tui.simulator.scope import run_scope, scope_of
+from idsync_tui.simulator.split import Helper
 from idsync_tui.simulator.timeline import Output
 from idsync_tui.space.loader import parse_text
 from idsync_tui.space.model import Space
@@ -139,8 +140,10 @@ def profiles_of(space: Space) -> Path:
     return profiles
 
 
-def emit(out: Out, output: Output, diff: EventDiff | None = None) -> None:
-    if type(output) is dict:
+def emit(out: Out, output: Output | str, diff: EventDiff | None = None) -> None:
+    if type(output) is str:  # an event already a JSON line (from simulate's helper: simulator/split.py)
+        out.event(output)
+    elif type(output) is dict:
         if diff is not None:
             mark = diff.mark(output)
             if mark.status == ADDED:
@@ -154,7 +157,7 @@ def emit(out: Out, output: Output, diff: EventDiff | None = None) -> None:
         out.control("row", NOTICE_KIND, notice_row(output))
 
 
-def stream(out: Out, outputs: Iterable[Output], commands: Commands, diff: EventDiff | None = None) -> None:
+def stream(out: Out, outputs: Iterable[Output | str], commands: Commands, diff: EventDiff | None = None) -> None:
     """Write the outputs; between two, apply the commands that came (a pause holds the stream until resumed)."""
     waiting = commands.queue
     for output in outputs:
@@ -184,7 +187,16 @@ def run_once(request: dict[str, Any], out: Out, commands: Commands) -> None:
     start = scan_times(profiles).first_sync()
     scope = scope_of(space, _selection(request.get("selection")))
     diff = EventDiff() if before is not None else None
-    stream(out, run_scope(space, scope, profiles, start, before=before, diff=diff), commands, diff)
+    # The whole scope of a large file, without a diff: on two cores, as `simulate` runs it (simulator/split.py).
+    helper = None
+    if diff is None and scope.destination is None:
+        helper = Helper.start(profiles, request["space"], path, scope.audience, scope.journey)
+    try:
+        outputs = run_scope(space, scope, profiles, start, before=before, diff=diff, helper=helper)
+        stream(out, outputs, commands, diff)
+    finally:
+        if helper is not None:
+            helper.close()
     if diff is not None:
         for line in diff.removed_lines:
             out.event(f'["removed",{line}]')

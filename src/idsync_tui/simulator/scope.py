@@ -12,15 +12,26 @@ from pathlib import Path
 from typing import Any
 
 from idsync_tui import catalog
+from idsync_tui.simulator import split
 from idsync_tui.simulator.diff import EventDiff
 from idsync_tui.simulator.engine import Notice
 from idsync_tui.simulator.logrows import source_key
-from idsync_tui.simulator.profiles import BadLine, Change, Profile, format_time, read_profiles
+from idsync_tui.simulator.profiles import (
+    BadLine,
+    Change,
+    Profile,
+    ProfileReader,
+    format_time,
+    numbered_lines,
+    open_profiles,
+    read_profiles,
+)
 from idsync_tui.simulator.timeline import ConfigVersion, Output, Simulation
 from idsync_tui.space.model import DataPath, Space
 
 # What a screen says is selected: ("audience", key), ("journey", key), ("connection", conn_path), or None.
 Selection = tuple[str, Any] | None
+_NumberedLine = tuple[int, int, bytes | None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,11 +105,14 @@ def run_scope(
     before: Space | None = None,
     diff: EventDiff | None = None,
     stop: threading.Event | None = None,
-) -> Iterator[Output]:
+    helper: split.Helper | None = None,
+) -> Iterator[Output | str]:
     """The first sync of every profile for `scope`, as `simulate` would number it (seq of the audience / journey run).
 
     With `before` (the space before an edit) and `diff`, each profile is also run under the old config and the
-    difference is added to `diff` as it goes. `stop` set ends the run early.
+    difference is added to `diff` as it goes. `stop` set ends the run early. With `helper` (a run of the whole
+    scope, without a diff), every other part of the file is simulated by it, as `simulate` does (simulator/split.py):
+    its events come as finished JSON lines.
     """
     limits = space.identifier_limits()
     simulation = Simulation(first_sync_history(space, start), start, audience=scope.audience, journey=scope.journey)
@@ -118,7 +132,13 @@ def run_scope(
             else:
                 yield item  # type: ignore[misc]
 
-    if previous is None:  # one stream, as simulate runs it
+    if previous is None and helper is not None and scope.destination is None:  # two processes, as simulate runs it
+        with open_profiles(profiles) as stream:
+            lines = numbered_lines(stream)
+            reader = ProfileReader(limits)
+            yield from split.flat(split.first_syncs(simulation, reader, _until(stop, lines), helper))
+        ignored = simulation.ignored_changes  # counted by the simulation and the helper: said once, below
+    elif previous is None:  # one stream, as simulate runs it
         narrow = scope.destination is not None
         for output in simulation.run(items()):
             if not narrow or type(output) is BadLine or matches(output):  # type: ignore[arg-type]
@@ -134,3 +154,11 @@ def run_scope(
             yield from outputs
     if ignored:
         yield Notice(format_time(start), "", f"{ignored} change line(s) not played here; R replays them on a clock")
+
+
+def _until(stop: threading.Event | None, lines: Iterator[_NumberedLine]) -> Iterator[_NumberedLine]:
+    """The lines, until `stop` is set (looked at every 256 lines)."""
+    for count, line in enumerate(lines, 1):
+        if stop is not None and count & 255 == 0 and stop.is_set():
+            return
+        yield line
