@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import threading
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -383,3 +384,28 @@ def test_the_sync_logs_run_of_the_whole_space_is_the_same_with_a_helper(space, m
             helper.close()
     assert len(expected) > 300 and "change line(s) not played here" in expected[-1].message
     assert len(answered) >= 3 and None not in answered
+
+
+def test_the_sync_logs_run_with_a_helper_ends_early_when_stopped(space, monkeypatch):
+    loaded = load_space(space).space
+    assert loaded is not None
+    profiles = loaded.profiles_path()
+    start = scan_times(profiles).first_sync()
+    monkeypatch.setattr(split, "MIN_BYTES", 0)
+    monkeypatch.setattr(split, "PART_BYTES", 4096)
+    monkeypatch.setattr(split, "FIRST_PART_BYTES", 4096)
+    whole = list(run_scope(loaded, scope_of(loaded, None), profiles, start))
+    stop = threading.Event()
+    stop.set()  # a new run replaced this one before it began: it reads 256 lines at most
+    helper = Helper.start(profiles, space.read_text(), str(space), None, None)
+    try:
+        outputs = list(run_scope(loaded, scope_of(loaded, None), profiles, start, stop=stop, helper=helper))
+    finally:
+        if helper is not None:
+            helper.close()
+    events = [json.loads(o) if isinstance(o, str) else o for o in outputs if isinstance(o, str | dict)]
+    assert any(isinstance(o, str) for o in outputs)  # the helper answered before the stop was seen
+    sent_to = {event["profile"] for event in events}
+    assert "p299" in {o["profile"] for o in whole if type(o) is dict}  # the whole run reaches the file's end
+    assert "p0" in sent_to and "p299" not in sent_to  # the stopped one ended within its first 256 lines
+    assert len(outputs) < len(whole)

@@ -16,22 +16,12 @@ from idsync_tui.simulator import split
 from idsync_tui.simulator.diff import EventDiff
 from idsync_tui.simulator.engine import Notice
 from idsync_tui.simulator.logrows import source_key
-from idsync_tui.simulator.profiles import (
-    BadLine,
-    Change,
-    Profile,
-    ProfileReader,
-    format_time,
-    numbered_lines,
-    open_profiles,
-    read_profiles,
-)
+from idsync_tui.simulator.profiles import BadLine, Change, Profile, format_time, read_profiles
 from idsync_tui.simulator.timeline import ConfigVersion, Output, Simulation
 from idsync_tui.space.model import DataPath, Space
 
 # What a screen says is selected: ("audience", key), ("journey", key), ("connection", conn_path), or None.
 Selection = tuple[str, Any] | None
-_NumberedLine = tuple[int, int, bytes | None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,10 +123,8 @@ def run_scope(
                 yield item  # type: ignore[misc]
 
     if previous is None and helper is not None and scope.destination is None:  # two processes, as simulate runs it
-        with open_profiles(profiles) as stream:
-            lines = numbered_lines(stream)
-            reader = ProfileReader(limits)
-            yield from split.flat(split.first_syncs(simulation, reader, _until(stop, lines), helper))
+        stopped = stop.is_set if stop is not None else None
+        yield from split.flat(split.file_first_syncs(simulation, profiles, limits, helper, stopped))
         ignored = simulation.ignored_changes  # counted by the simulation and the helper: said once, below
     elif previous is None:  # one stream, as simulate runs it
         narrow = scope.destination is not None
@@ -154,11 +142,3 @@ def run_scope(
             yield from outputs
     if ignored:
         yield Notice(format_time(start), "", f"{ignored} change line(s) not played here; R replays them on a clock")
-
-
-def _until(stop: threading.Event | None, lines: Iterator[_NumberedLine]) -> Iterator[_NumberedLine]:
-    """The lines, until `stop` is set (looked at every 256 lines)."""
-    for count, line in enumerate(lines, 1):
-        if stop is not None and count & 255 == 0 and stop.is_set():
-            return
-        yield line

@@ -26,7 +26,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from datetime import timedelta
 from pathlib import Path
@@ -58,6 +58,7 @@ PART_BYTES = 256 * 1024
 FIRST_PART_BYTES = 1024 * 1024
 
 Line = tuple[int, bytes | None]  # (line number, bytes without the newline; None: longer than a line may be)
+NumberedLine = tuple[int, int, bytes | None]  # what `profiles.numbered_lines` gives: number, offset, bytes
 
 
 @dataclass(slots=True)
@@ -202,7 +203,7 @@ def read_answer(payload: bytes) -> Part:
 # -- the command's side -------------------------------------------------------------------------------------------
 
 
-def _parts(lines: Iterable[tuple[int, int, bytes | None]]) -> Iterator[list[Line]]:
+def _parts(lines: Iterable[NumberedLine]) -> Iterator[list[Line]]:
     """The file's lines (`profiles.numbered_lines`) in parts of about PART_BYTES; the first, the command's own,
     of FIRST_PART_BYTES."""
     part: list[Line] = []
@@ -230,7 +231,7 @@ def _items(reader: ProfileReader, lines: Iterable[Line]) -> Iterator[Profile | C
 def first_syncs(
     simulation: Simulation,
     reader: ProfileReader,
-    lines: Iterable[tuple[int, int, bytes | None]],
+    lines: Iterable[NumberedLine],
     helper: Helper,
 ) -> Iterator[Output | Part]:
     """What `simulation.first_syncs(items of lines)` gives, with every other part simulated by `helper`: its parts
@@ -269,11 +270,32 @@ def first_syncs(
         yield answer
 
 
+def file_first_syncs(
+    simulation: Simulation,
+    path: Path,
+    limits: Mapping[str, int],
+    helper: Helper,
+    stopped: Callable[[], bool] | None = None,
+) -> Iterator[Output | Part]:
+    """`first_syncs` over the profiles file at `path`; `stopped` (looked at every 256 lines) ends it early."""
+    with open_profiles(path) as stream:
+        lines = numbered_lines(stream)
+        if stopped is not None:
+            lines = _until(stopped, lines)
+        yield from first_syncs(simulation, ProfileReader(limits), lines, helper)
+
+
+def _until(stopped: Callable[[], bool], lines: Iterator[NumberedLine]) -> Iterator[NumberedLine]:
+    for count, line in enumerate(lines, 1):
+        if count & 255 == 0 and stopped():
+            return
+        yield line
+
+
 def run(simulation: Simulation, path: Path, limits: Mapping[str, int], helper: Helper) -> Iterator[Output | Part]:
     """`simulation.run(read_profiles(path, limits))`, with every other part of the file simulated by `helper`."""
     try:
-        with open_profiles(path) as stream:
-            yield from first_syncs(simulation, ProfileReader(limits), numbered_lines(stream), helper)
+        yield from file_first_syncs(simulation, path, limits, helper)
     finally:
         helper.close()
     yield from simulation.finish()
