@@ -6,7 +6,6 @@ the rules table about the connection as it *would be* after the edit; nothing he
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -203,7 +202,7 @@ class Session:
     def refusal(self, ref: ConnectionRef, proposed: Connection) -> Problem | None:
         """The problem that refuses `proposed` (the connection after an edit), or None when it may be made."""
         before = {(p.code, p.where) for p in rules.check_connection(self.space, ref)}
-        after_ref = dataclasses.replace(ref, connection=proposed)
+        after_ref = ref._replace(connection=proposed)
         for problem in rules.check_connection(self.space, after_ref):
             if problem.code in REFUSED_CODES and (problem.code, problem.where) not in before:
                 return problem
@@ -212,18 +211,17 @@ class Session:
     def proposed_rows(self, ref: ConnectionRef, rows: list[IdRow]) -> Connection:
         connection = ref.connection
         renumbered = tuple(
-            dataclasses.replace(
-                row,
+            row._replace(
                 path=(*connection.path, "identifiers", index),
                 where=f"{connection.where}.identifiers[{index + 1}]",
             )
             for index, row in enumerate(rows)
         )
-        return dataclasses.replace(connection, identifiers=renumbered)
+        return connection._replace(identifiers=renumbered)
 
     def strategy_allowed(self, ref: ConnectionRef, index: int, strategy: str) -> Problem | None:
         rows = list(ref.connection.identifiers)
-        rows[index] = dataclasses.replace(rows[index], strategy=strategy)
+        rows[index] = rows[index]._replace(strategy=strategy)
         return self.refusal(ref, self.proposed_rows(ref, rows))
 
     def row_allowed(self, ref: ConnectionRef, index: int | None, row: IdRow) -> Problem | None:

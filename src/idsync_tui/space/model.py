@@ -1,4 +1,9 @@
-"""The space model: plain, immutable dataclasses that the loader builds and the rules and simulator read.
+"""The space model: plain, immutable records that the loader builds and the rules and simulator read.
+
+The entries are `NamedTuple`s and the space a frozen dataclass. A 1,000-audience space holds ~7,000 entries, built
+at every open: a NamedTuple is made in ~0.5 µs, a frozen dataclass in 2-5 µs (each field set through
+`object.__setattr__`), ~15 ms of the open (benchmarks/README.md, "2026-12-03, fourth session"). Change one with
+`entry._replace(field=value)`.
 
 Each object carries `path` (where it sits in the file's data: ("audiences", 0, "connections", 1)), `where`
 (the same place in words a person reads: `audiences[high_value].connections[fb]`) and `line` (1-based, or None
@@ -10,15 +15,14 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from idsync_tui import catalog
 
 DataPath = tuple[str | int, ...]
 
 
-@dataclass(frozen=True, slots=True)
-class IdRow:
+class IdRow(NamedTuple):
     """One ID Sync row: Segment identifier -> destination identifier, with a strategy."""
 
     segment: str
@@ -29,8 +33,7 @@ class IdRow:
     line: int | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class Connection:
+class Connection(NamedTuple):
     """Event settings of one audience -> destination (or journey send step -> destination) connection."""
 
     destination: str
@@ -51,8 +54,7 @@ class Connection:
         return self.setup == "customized"
 
 
-@dataclass(frozen=True, slots=True)
-class Condition:
+class Condition(NamedTuple):
     trait: str
     op: str
     value: Any = None
@@ -61,8 +63,7 @@ class Condition:
     line: int | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class Audience:
+class Audience(NamedTuple):
     key: str
     name: str
     conditions: tuple[Condition, ...] = ()
@@ -72,8 +73,7 @@ class Audience:
     line: int | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class Step:
+class Step(NamedTuple):
     key: str
     type: str
     conditions: tuple[Condition, ...] = ()
@@ -83,8 +83,7 @@ class Step:
     line: int | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class Journey:
+class Journey(NamedTuple):
     key: str
     name: str
     steps: tuple[Step, ...] = ()
@@ -93,8 +92,7 @@ class Journey:
     line: int | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class Destination:
+class Destination(NamedTuple):
     key: str
     type: str
     name: str
@@ -108,8 +106,7 @@ class Destination:
         return catalog.is_list_destination(self.type)
 
 
-@dataclass(frozen=True, slots=True)
-class CustomIdentifier:
+class CustomIdentifier(NamedTuple):
     key: str
     limit: int = catalog.DEFAULT_LIMIT
     path: DataPath = ()
@@ -123,8 +120,7 @@ def owner_label(key: str, step: str | None = None) -> str:
     return f"journey {key}, step {step}" if step is not None else f"audience {key}"
 
 
-@dataclass(frozen=True, slots=True)
-class ConnectionRef:
+class ConnectionRef(NamedTuple):
     """A connection with its owner: an audience, or a journey's send step."""
 
     connection: Connection

@@ -6,7 +6,6 @@ decided by the session (which asks the rules table); this module only shows it.
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Callable
 
 from rich.text import Text
@@ -418,7 +417,7 @@ class RowDialog(FormDialog):
                 yield Label("Destination identifier (free text; use _ rather than .):")
                 yield TextField(self.row.destination, id="destination", placeholder="e.g. email", compact=True)
             yield Label("Strategy:")
-            all_refused = self.session.row_allowed(self.ref, self.index, dataclasses.replace(self.row, strategy="all"))
+            all_refused = self.session.row_allowed(self.ref, self.index, self.row._replace(strategy="all"))
             with RadioSet(id="strategy"):
                 for strategy in catalog.STRATEGIES:
                     label = strategy
