@@ -6,6 +6,8 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
+from idsync_tui import rules
+from idsync_tui.session import Session
 from idsync_tui.space import parse_ahead
 from idsync_tui.space.document import SpaceDocument
 from idsync_tui.space.lines import header_index
@@ -102,3 +104,62 @@ def test_a_folder_named_idsync_tui_where_the_app_starts_is_not_what_the_child_ru
     assert ahead is not None
     assert ahead.take(_sha(path)) is not None
     assert not marker.exists()
+
+
+def _wait_for_child(ahead: ParseAhead) -> None:
+    """Until the child has written everything and exited: what `take_checks` finds is then what it had to give."""
+    ahead._process.wait(timeout=60)  # noqa: SLF001  # the test looks at the process it started
+
+
+def test_after_the_data_the_child_gives_the_connection_rules_results_of_the_same_model(tmp_path):
+    # One audience connected to a destination the space does not have (IDS101), so there is a result to compare.
+    text = generate_space(300).replace('destination = "braze"', 'destination = "nowhere"', 1)
+    path = _big(tmp_path, text)
+    ahead = ParseAhead.start(path)
+    assert ahead is not None
+    document = SpaceDocument.open(path, ahead)
+    _wait_for_child(ahead)
+    checked = ahead.take_checks()
+    expected = rules.check_owners(document.result().space)
+    assert checked == expected
+    assert [p.code for p in checked.audiences[0]] == ["IDS101"] and not any(checked.audiences[1:])
+    assert ahead._process.poll() is not None  # noqa: SLF001  # stopped: it has nothing more to give
+
+
+def test_the_rules_results_are_not_taken_when_the_data_was_not(tmp_path):
+    path = _big(tmp_path)
+    ahead = ParseAhead.start(path)
+    assert ahead is not None
+    assert ahead.take(hashlib.sha256(b"other bytes").hexdigest()) is None
+    assert ahead.take_checks() is None
+
+
+def test_rules_results_asked_for_before_the_data_are_none_and_the_child_is_stopped(tmp_path):
+    # (Results asked for while the child still works on them are not waited for: FrameReader.next(0), whose
+    # test is in test_children.py.)
+    path = _big(tmp_path, generate_space(1000))
+    ahead = ParseAhead.start(path)
+    assert ahead is not None
+    assert ahead.take_checks() is None  # nothing taken yet: nothing to give, and the child is stopped
+    assert ahead._process.poll() is not None  # noqa: SLF001
+
+
+def test_a_child_that_stops_after_the_data_leaves_the_caller_to_check(tmp_path):
+    path = _big(tmp_path)
+    ahead = ParseAhead.start(path)
+    assert ahead is not None
+    assert ahead.take(_sha(path)) is not None
+    ahead._process.kill()  # noqa: SLF001  # as if it died while checking
+    _wait_for_child(ahead)
+    assert ahead.take_checks() is None
+
+
+def test_the_app_opened_with_the_childs_results_shows_the_same_problems(tmp_path):
+    text = generate_space(300).replace('destination = "braze"', 'destination = "nowhere"', 1)
+    path = _big(tmp_path, text)
+    ahead = ParseAhead.start(path)
+    document = SpaceDocument.open(path, ahead)
+    _wait_for_child(ahead)
+    with_child = Session(document, checked=ahead.take_checks())
+    alone = Session(SpaceDocument.open(path))
+    assert with_child.problems == alone.problems and [p.code for p in alone.problems] == ["IDS101"]

@@ -175,3 +175,36 @@ def test_a_connection_is_named_the_same_way_everywhere(tmp_path: Path) -> None:
     assert step_ref.label == (
         f"journey {step_ref.journey.key}, step {step_ref.step.key} → {step_ref.connection.destination}"
     )
+
+
+# -- the connection rules' results worked out elsewhere (the parse child: space/parse_ahead.py) ----------------
+
+
+def test_rule_results_given_at_open_are_used_for_the_owners_they_fit(tmp_path: Path) -> None:
+    computed = session_for(tmp_path)
+    checked = rules.check_owners(computed.space)
+    assert any(checked.audiences) or any(checked.journeys)  # problems to compare
+    given = Session(computed.document, checked=checked)
+    assert given.problems == computed.problems
+    # A result that was not computed here shows up: the session took it instead of checking that owner itself.
+    marker = rules.Problem("IDS201", "given at open", computed.space.audiences[0].where, 1, None, checked.file)
+    doctored = checked._replace(audiences=[[marker], *checked.audiences[1:]])
+    seeded = Session(computed.document, checked=doctored)
+    assert marker in seeded.problems
+    # ... and an edit to that audience checks it again.
+    outcome = seeded.edit(lambda d: d.set_connection(("audiences", 0, "connections", 0), "send_track", False), "x")
+    assert outcome.ok and marker not in seeded.problems
+    assert placeless(seeded.problems) == full_reload(seeded)
+
+
+def test_rule_results_that_do_not_fit_the_space_are_ignored(tmp_path: Path) -> None:
+    computed = session_for(tmp_path)
+    checked = rules.check_owners(computed.space)
+    marker = rules.Problem("IDS201", "given at open", computed.space.audiences[0].where, 1, None, checked.file)
+    doctored = checked._replace(audiences=[[marker], *checked.audiences[1:]])
+    for unfit in (
+        doctored._replace(file=str(tmp_path / "other.toml")),  # another file's
+        doctored._replace(audiences=doctored.audiences[:-1]),  # a space with fewer audiences
+        doctored._replace(journeys=[*doctored.journeys, []]),  # ... or more journeys
+    ):
+        assert Session(computed.document, checked=unfit).problems == computed.problems

@@ -7,11 +7,8 @@ that cannot be parsed is reported before the TUI takes over the terminal (never 
 from __future__ import annotations
 
 import argparse
-import json
 import os
-import shutil
 import sys
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn, TextIO, cast
@@ -20,6 +17,9 @@ from idsync_tui import __version__
 
 if TYPE_CHECKING:
     from idsync_tui.space.parse_ahead import ParseAhead
+
+# `json`, `shutil` and `tempfile` are imported where they are used: opening a large space starts its parse in a
+# child process (space/parse_ahead.py) as soon as the arguments are read, and these are not needed before that.
 
 SUBCOMMANDS = ("validate", "simulate", "serve", "schema", "import", "export", "diff", "new")
 # The schema goes along so that the working copy's `#:schema space-file.schema.json` line finds it.
@@ -350,6 +350,8 @@ def run_validate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             for problem in problems:
                 print(github.annotation(problem, path), file=out)
     if args.format == "json":
+        import json
+
         json.dump({"files": files, "errors": errors, "warnings": warnings}, out, indent=None)
         out.write("\n")
     else:
@@ -383,6 +385,8 @@ def bundled_demo_dir() -> Path:
 
 def copy_demo(target: Path, fresh: bool = True) -> Path:
     """The bundled demo's files copied into `target` (kept where they exist unless `fresh`); its space file."""
+    import shutil
+
     target.mkdir(parents=True, exist_ok=True)
     for name in DEMO_FILES:
         if fresh or not (target / name).exists():
@@ -396,6 +400,9 @@ def demo_working_copy(fresh: bool = False) -> Path:
 
 
 def run_app(args: argparse.Namespace, err: TextIO) -> int:
+    import shutil
+    import tempfile
+
     if args.scratch_demo and args.space is not None:
         raise UsageError("idsync-tui: --scratch-demo opens a copy of the demo: give it no SPACE")
     demo = args.space is None
@@ -462,4 +469,6 @@ def _open_and_run_with(
         return 2
     from idsync_tui.ui.app import run
 
-    return run(document, theme=theme, demo=demo, read_only=read_only)
+    # The connection rules' results for this space, when the child has worked them out by now (never waited for).
+    checked = ahead.take_checks() if ahead is not None else None
+    return run(document, theme=theme, demo=demo, read_only=read_only, checked=checked)

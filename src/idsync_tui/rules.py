@@ -10,12 +10,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from idsync_tui import catalog
 from idsync_tui.space import files
 from idsync_tui.space.loader import LoadResult, did_you_mean
-from idsync_tui.space.model import Connection, ConnectionRef, Destination, Space
+from idsync_tui.space.model import Audience, Connection, ConnectionRef, Destination, Journey, Space
 from idsync_tui.space.problems import CODES, Problem, sort_key
 
 Scope = Literal["connection", "space"]
@@ -439,6 +439,45 @@ def check_connection(space: Space, ref: ConnectionRef) -> list[Problem]:
     problems = [problem for check in CONNECTION_CHECKS for problem in check(space, ref)]
     problems.sort(key=sort_key)
     return problems
+
+
+def check_owner(space: Space, owner: Audience | Journey) -> list[Problem]:
+    """Every connection rule on every connection of one audience or journey (what an edit there re-checks)."""
+    problems: list[Problem] = []
+    if isinstance(owner, Audience):
+        for connection in owner.connections:
+            problems.extend(check_connection(space, ConnectionRef(connection, audience=owner)))
+    else:
+        for step in owner.steps:
+            for connection in step.connections:
+                problems.extend(check_connection(space, ConnectionRef(connection, journey=owner, step=step)))
+    return problems
+
+
+class OwnerProblems(NamedTuple):
+    """`check_owner` for every audience and every journey of a space, in the space's order, and the file the
+    problems name: worked out by the child that parses a large space while the app starts (space/parse_ahead.py)."""
+
+    file: str
+    audiences: list[list[Problem]]
+    journeys: list[list[Problem]]
+
+    def fits(self, space: Space) -> bool:
+        """Whether these are for a space of this file with as many audiences and journeys (the caller built both
+        from the same bytes; this guards against using them for anything else)."""
+        return (
+            self.file == _file(space)
+            and len(self.audiences) == len(space.audiences)
+            and len(self.journeys) == len(space.journeys)
+        )
+
+
+def check_owners(space: Space) -> OwnerProblems:
+    return OwnerProblems(
+        _file(space),
+        [check_owner(space, audience) for audience in space.audiences],
+        [check_owner(space, journey) for journey in space.journeys],
+    )
 
 
 def check_space(space: Space) -> list[Problem]:

@@ -39,7 +39,15 @@ class Found:
 
 
 class Session:
-    def __init__(self, document: SpaceDocument, demo: bool = False, read_only: bool = False) -> None:
+    def __init__(
+        self,
+        document: SpaceDocument,
+        demo: bool = False,
+        read_only: bool = False,
+        checked: rules.OwnerProblems | None = None,
+    ) -> None:
+        """`checked`, when given, is `rules.check_owners` of the document's space as it was opened, worked out
+        elsewhere (the child that parsed it: space/parse_ahead.py); used when it fits the space, else ignored."""
         self.document = document
         self.demo = demo
         self.read_only = read_only  # `--read-only` (`idsync-tui serve --read-only`): edits stay in memory
@@ -49,7 +57,7 @@ class Session:
         # Connection-rule results by audience / journey object: an edit rebuilds one entry, the rest hit here.
         self._rule_cache: dict[int, tuple[Audience | Journey, list[Problem]]] = {}
         self._rule_context: tuple[int, int] | None = None
-        self.refresh()
+        self._reload(checked)
 
     @classmethod
     def open(cls, path: str | Path, demo: bool = False) -> Session:
@@ -64,12 +72,21 @@ class Session:
         """
         if changed and self._refresh_entry(changed):
             return
+        self._reload()
+
+    def _reload(self, checked: rules.OwnerProblems | None = None) -> None:
         self.result = self.document.result()
         self._loader_problems = list(self.result.problems)
         self._rule_cache.clear()
         if not rules.runs_rules(self.result):
             self.problems = rules.validate(self.result)
             return
+        space = self.space
+        if checked is not None and checked.fits(space):  # the connection rules' results, per owner, in order
+            owners: tuple[Audience | Journey, ...] = (*space.audiences, *space.journeys)
+            found = (*checked.audiences, *checked.journeys)
+            self._rule_cache = {id(owner): (owner, problems) for owner, problems in zip(owners, found, strict=True)}
+            self._rule_context = (id(space.destinations), id(space.identifiers))
         self._check()
 
     def _refresh_entry(self, changed: DataPath) -> bool:
@@ -108,7 +125,7 @@ class Session:
             key = id(owner)
             hit = self._rule_cache.get(key)
             if hit is None or hit[0] is not owner:
-                hit = (owner, self._owner_problems(space, owner))
+                hit = (owner, rules.check_owner(space, owner))
             cache[key] = hit
             found.extend(hit[1])
         self._rule_cache = cache
@@ -116,19 +133,6 @@ class Session:
             found.extend(space_check(space))
         found.sort(key=sort_key)
         self.problems = found
-
-    @staticmethod
-    def _owner_problems(space: Space, owner: Audience | Journey) -> list[Problem]:
-        problems: list[Problem] = []
-        if isinstance(owner, Audience):
-            for connection in owner.connections:
-                problems.extend(rules.check_connection(space, ConnectionRef(connection, audience=owner)))
-        else:
-            for step in owner.steps:
-                for connection in step.connections:
-                    ref = ConnectionRef(connection, journey=owner, step=step)
-                    problems.extend(rules.check_connection(space, ref))
-        return problems
 
     @property
     def space(self) -> Space:

@@ -30,7 +30,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from datetime import timedelta
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 from idsync_tui import catalog, children
 from idsync_tui.simulator.engine import Notice
@@ -119,7 +119,7 @@ class Helper:
         if self.failed:
             return None
         try:
-            payload = _read_frame(self._process.stdout)
+            payload = children.read_frame(self._process.stdout)
             if payload is None:
                 raise ValueError("no answer")
             return read_answer(payload)
@@ -136,7 +136,7 @@ class Helper:
         if self.failed:
             return
         try:
-            _write_frame(self._process.stdin, payload)
+            children.write_frame(self._process.stdin, payload)
         except (OSError, ValueError):  # the helper is gone (BrokenPipeError is an OSError): never stdout's problem
             self.failed = True
 
@@ -150,27 +150,6 @@ def part_request(lines: list[Line]) -> bytes:
     """A part's frame: its first line number and which lines were too long (a JSON line), then its lines."""
     header = json.dumps({"first": lines[0][0], "long": [i for i, (_, raw) in enumerate(lines) if raw is None]})
     return header.encode() + b"\n" + b"\n".join([raw or b"" for _, raw in lines])
-
-
-def _write_frame(stream: IO[bytes] | None, payload: bytes) -> None:
-    assert stream is not None
-    stream.write(len(payload).to_bytes(8, "big"))
-    stream.write(payload)
-    stream.flush()
-
-
-def _read_frame(stream: IO[bytes] | None) -> bytes | None:
-    """One frame (8-byte length, then the bytes), or None at the end of the stream."""
-    assert stream is not None
-    size = stream.read(8)
-    if not size:
-        return None
-    if len(size) != 8:
-        raise ValueError("short frame")
-    payload = stream.read(int.from_bytes(size, "big"))
-    if len(payload) != int.from_bytes(size, "big"):
-        raise ValueError("short frame")
-    return payload
 
 
 def read_answer(payload: bytes) -> Part:
@@ -370,13 +349,13 @@ def main() -> int:
     stdin, stdout = sys.stdin.buffer, sys.stdout.buffer
     children.widen_pipe(sys.stdout)
     try:
-        first = _read_frame(stdin)
+        first = children.read_frame(stdin)
         ready = setup(first) if first is not None else None
         if ready is None:
             return 1
         simulation, reader = ready
-        while (request := _read_frame(stdin)) is not None:
-            _write_frame(stdout, answer_part(simulation, reader, request))
+        while (request := children.read_frame(stdin)) is not None:
+            children.write_frame(stdout, answer_part(simulation, reader, request))
     except (OSError, ValueError, TypeError, KeyError):  # the command went away, or sent what it never sends
         return 1
     return 0

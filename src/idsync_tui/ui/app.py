@@ -17,6 +17,7 @@ from textual.reactive import reactive
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Input
 
+from idsync_tui.rules import OwnerProblems
 from idsync_tui.session import Found, Outcome, Session
 from idsync_tui.space import store
 from idsync_tui.space.document import SaveConflict, SaveVerifyError, SpaceDocument
@@ -605,14 +606,25 @@ class IdSyncApp(App):
 
 
 def create_app(
-    document: SpaceDocument, theme: str | None = None, demo: bool = False, read_only: bool = False
+    document: SpaceDocument,
+    theme: str | None = None,
+    demo: bool = False,
+    read_only: bool = False,
+    checked: OwnerProblems | None = None,
 ) -> IdSyncApp:
-    """The app on an opened document: what `idsync-tui SPACE` runs, and what the tests and snapshots drive."""
-    return IdSyncApp(Session(document, demo=demo, read_only=read_only), theme=theme)
+    """The app on an opened document: what `idsync-tui SPACE` runs, and what the tests and snapshots drive.
+    `checked`: the connection rules' results worked out while the app started (see `Session`)."""
+    return IdSyncApp(Session(document, demo=demo, read_only=read_only, checked=checked), theme=theme)
 
 
-def run(document: SpaceDocument, theme: str | None = None, demo: bool = False, read_only: bool = False) -> int:
+def run(
+    document: SpaceDocument,
+    theme: str | None = None,
+    demo: bool = False,
+    read_only: bool = False,
+    checked: OwnerProblems | None = None,
+) -> int:
     """Runs the app until it quits; its exit code."""
-    app = create_app(document, theme=theme, demo=demo, read_only=read_only)
+    app = create_app(document, theme=theme, demo=demo, read_only=read_only, checked=checked)
     app.run()
     return app.return_code or 0
