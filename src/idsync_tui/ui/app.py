@@ -13,7 +13,7 @@ from textual.app import App, ScreenStackError, SystemCommand
 from textual.binding import Binding
 from textual.content import Content
 from textual.filter import LineFilter
-from textual.reactive import reactive
+from textual.reactive import Reactive, reactive
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Input
 
@@ -69,6 +69,11 @@ class IdSyncApp(App):
     TITLE = "idsync-tui"
     CSS_PATH = "idsync.tcss"
     DEFAULT_MODE = "audiences"
+    # The app's own theme is where Textual's `theme` reactive starts, so choosing it at start-up is no change: a
+    # change runs Textual's theme watcher, which restyles the app (every stylesheet parsed again) before the first
+    # frame (benchmarks/README.md, "the theme and the first screen at start-up"). Any other theme (`--theme`,
+    # NO_COLOR) is a change, applied as Textual applies one. See also `get_default_screen`.
+    theme: Reactive[str] = Reactive(theming.DEFAULT_THEME)
     # ctrl+s / ctrl+z / ctrl+y / ctrl+q can be eaten by terminals (flow control, job control): each has a plain key.
     BINDINGS = [
         # Screen keys and tab act the moment they are read (priority): in a fast burst, the keys after them go where
@@ -106,7 +111,6 @@ class IdSyncApp(App):
         self.session = session
         self.status_order = 0  # when what the status line shows happened (messages.next_order)
         # Each screen gets the session when it is made (attributes down); what happens there comes up as messages.
-        self.add_mode("audiences", lambda: AudiencesScreen(session))
         self.add_mode("journeys", lambda: JourneysScreen(session))
         self.add_mode("destinations", lambda: DestinationsScreen(session))
         self.add_mode("profiles", lambda: _profiles_screen(session))
@@ -117,6 +121,9 @@ class IdSyncApp(App):
             self.register_theme(bundled)
         name, message = theming.pick_theme(theme, list(self.available_themes))
         self.theme = name
+        # Textual made the stylesheet in App.__init__, before our themes were registered (with its own default
+        # theme's colours); nothing is parsed yet, so giving it the chosen theme's colours now costs nothing.
+        self.stylesheet.set_variables(self.get_css_variables())
         self.theme_notes = [*loaded.problems, *([message] if message else [])]
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
@@ -152,7 +159,15 @@ class IdSyncApp(App):
             await super().on_event(self.held_keys.pop(0))
 
     # -- start -------------------------------------------------------------------------------------------------
+    def get_default_screen(self) -> Screen:
+        """The Audiences screen, the first one shown. It is the default screen of the start mode ("audiences")
+        rather than a mode's screen: Textual restyles the whole app (every stylesheet parsed again) when a mode's
+        first screen opens, on top of the first parse (benchmarks/README.md, "the theme and the first screen at
+        start-up"). `on_mount` adds the mode, so that `switch_mode("audiences")` returns to this same screen."""
+        return AudiencesScreen(self.session)
+
     def on_mount(self) -> None:
+        self.add_mode("audiences", lambda: AudiencesScreen(self.session))  # its screen is up: never called
         if self.theme_notes:
             self.notify("\n".join(self.theme_notes), title="Themes", severity="warning", timeout=10, markup=False)
         self.update_titles()
