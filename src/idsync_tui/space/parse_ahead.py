@@ -13,9 +13,15 @@ only when the sha-256 of its own bytes is the same. In every other case (a small
 fails, finds a syntax error, or read other bytes) the parent parses as it always does: this changes how soon the
 data is ready, never what it is, and every message about a bad file still comes from the parent's own parse.
 
+Then the child builds the model of that data, as the parent does, and writes a second frame: every connection
+rule's problems per audience and journey (`rules.check_owners`). The parent takes it only if it is complete by the
+time its own model is built (`take_checks`: never waited for; otherwise it checks the space itself) and the
+`Session` uses it only when it fits the space (the same file, as many audiences and journeys).
+
 The parent's side imports only `subprocess` before it starts the child; what the child needs (tomli, the two
 modules above) and `pickle` are imported where they are used, and the child imports no `subprocess`.
-Measured gain: benchmarks/README.md ("Parsing ahead in a child process").
+Measured gain: benchmarks/README.md ("Parsing ahead in a child process"; the frames and the second answer:
+"2026-12-03, fifth session").
 """
 
 from __future__ import annotations
