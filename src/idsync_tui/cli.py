@@ -467,8 +467,8 @@ def _open_and_run_with(
             file=err,
         )
         return 2
-    from idsync_tui.ui.app import run
+    from idsync_tui.ui.app import create_app, run
 
     # The connection rules' results for this space, when the child has worked them out by now (never waited for).
     checked = ahead.take_checks() if ahead is not None else None
-    return run(document, theme=theme, demo=demo, read_only=read_only, checked=checked)
+    return run(create_app(document, theme=theme, demo=demo, read_only=read_only, checked=checked))

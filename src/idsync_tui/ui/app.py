@@ -632,14 +632,7 @@ def create_app(
     return IdSyncApp(Session(document, demo=demo, read_only=read_only, checked=checked), theme=theme)
 
 
-def run(
-    document: SpaceDocument,
-    theme: str | None = None,
-    demo: bool = False,
-    read_only: bool = False,
-    checked: OwnerProblems | None = None,
-) -> int:
+def run(app: IdSyncApp) -> int:
     """Runs the app until it quits; its exit code."""
-    app = create_app(document, theme=theme, demo=demo, read_only=read_only, checked=checked)
     app.run()
     return app.return_code or 0
